@@ -1,0 +1,170 @@
+// The composition root: builds every part from a config and injected dependencies. Only this
+// file and the CLI know concrete implementations; two apps in one process do not interfere.
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import type { CheckSpec, HealthmonConfig } from './config/config.js';
+import type { KindTable } from './config/load.js';
+import type { CheckResult } from './core/check-result.js';
+import type { Clock } from './core/clock.js';
+import { registerHostMetrics } from './host/host-collector.js';
+import { createHttpApp } from './http/server.js';
+import { registerCheckMetrics } from './metrics/check-metrics.js';
+import type { Snapshot } from './metrics/exposition.js';
+import { registerSelfMetrics, type BuildInfo } from './metrics/self-metrics.js';
+import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
+import { runCheck } from './scheduler/run-check.js';
+import { createStateStore, type StateStore } from './state/state-store.js';
+
+export interface AppDeps {
+  clock: Clock;
+  logger: Logger;
+  kinds: KindTable;
+  build: BuildInfo;
+  /** Re-reads the config file for a reload; throws ConfigError on a bad file. */
+  loadConfig(): HealthmonConfig;
+  /** Where /proc is; tests point it at fixtures. */
+  procRoot?: string;
+}
+
+export interface App {
+  readonly registry: Registry;
+  readonly store: StateStore;
+  readonly scheduler: Scheduler;
+  config(): HealthmonConfig;
+  /** Starts scheduling and, unless `listen` is false, the HTTP server. Resolves to the bound port. */
+  start(options?: { listen?: boolean }): Promise<number | undefined>;
+  /** Re-reads the config; a bad one keeps the old running. Resolves to the problems found. */
+  reload(): Promise<string[]>;
+  /** Runs every check once, now, and records the results. */
+  runOnce(): Promise<CheckResult[]>;
+  snapshot(): Promise<Snapshot>;
+  /** Stops scheduling, waits for runs in flight up to `graceMs`, closes the server. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
+  const { clock, logger } = deps;
+  let config = initial;
+  const registry = new Registry();
+  const store = createStateStore();
+  const shutdown = new AbortController();
+  let ready = false;
+  let server: Server | undefined;
+
+  const run = async (spec: CheckSpec): Promise<CheckResult> => {
+    const probe = deps.kinds[spec.kind]!.probe;
+    const result = await runCheck(spec, probe, {
+      clock,
+      logger: logger.child({ component: 'probe', check: spec.name }),
+      signal: shutdown.signal,
+      monotonic: () => performance.now(),
+    });
+    record(result);
+    return result;
+  };
+
+  const record = (result: CheckResult) => {
+    const change = store.record(result);
+    if (!change) return;
+    const { previous, entry } = change;
+    const now = entry.state;
+    // A repeating failure is logged again only when what is wrong changes.
+    if (now.status !== previous.status || (!result.ok && previous.last?.reason !== result.reason && now.up === false)) {
+      const fields = { check: result.check, status: now.status, previous: previous.status, reason: result.reason, message: result.message };
+      if (now.up === false) logger.warn(fields, 'check is down');
+      else logger.info(fields, 'check status changed');
+    }
+  };
+
+  const scheduler = createScheduler({
+    clock,
+    maxConcurrency: config.maxConcurrency,
+    run: async (spec) => {
+      await run(spec);
+    },
+    onStart: (_spec, lagMs) => self.observeLag(lagMs),
+    onSkip: () => self.runSkipped(),
+  });
+  const self = registerSelfMetrics(registry, deps.build, () => scheduler.inFlight());
+  const kindMetrics = Object.values(deps.kinds).flatMap((k) => k.metrics);
+  registerCheckMetrics(registry, store, kindMetrics);
+  if (config.host.enabled) registerHostMetrics(registry, { procRoot: deps.procRoot, logger: logger.child({ component: 'host' }) }, config.host);
+
+  const apply = (next: HealthmonConfig) => {
+    store.setChecks(next.checks);
+    scheduler.setChecks(next.checks);
+  };
+  apply(config);
+  self.configReloaded(true, clock.now());
+
+  const snapshot = () => registry.getMetricsAsJSON() as Promise<Snapshot>;
+
+  return {
+    registry,
+    store,
+    scheduler,
+    config: () => config,
+    async start(options = {}) {
+      scheduler.start();
+      ready = true;
+      if (options.listen === false) return undefined;
+      const http = createHttpApp({ logger: logger.child({ component: 'http' }), snapshot, ready: () => ready, reload: () => this.reload() });
+      server = createServer(http);
+      const { host, port } = config.server;
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject);
+        server!.listen(port, host === '' ? undefined : host, () => resolve());
+      });
+      const bound = (server.address() as AddressInfo).port;
+      logger.info({ address: `${host || '0.0.0.0'}:${bound}`, checks: config.checks.length }, 'healthmon is listening');
+      return bound;
+    },
+    async reload() {
+      let next: HealthmonConfig;
+      try {
+        next = deps.loadConfig();
+      } catch (err) {
+        const problems = (err as { problems?: string[] }).problems ?? [(err as Error).message];
+        self.configReloaded(false, clock.now());
+        logger.error({ problems }, 'config reload failed; the old config keeps running');
+        return problems;
+      }
+      if (next.server.port !== config.server.port || next.server.host !== config.server.host) {
+        logger.warn('server.listen changed; it takes effect on restart');
+      }
+      if (next.host.enabled !== config.host.enabled) logger.warn('host.enabled changed; it takes effect on restart');
+      config = next;
+      apply(next);
+      self.configReloaded(true, clock.now());
+      logger.info({ checks: next.checks.length }, 'config reloaded');
+      return [];
+    },
+    runOnce: () => runAll(config.checks, config.maxConcurrency, run),
+    snapshot,
+    async stop(graceMs = 10_000) {
+      ready = false;
+      await scheduler.stop(graceMs);
+      shutdown.abort(new DOMException('healthmon is shutting down', 'AbortError'));
+      if (server) {
+        server.closeIdleConnections();
+        await new Promise<void>((resolve) => server!.close(() => resolve()));
+      }
+    },
+  };
+}
+
+async function runAll(specs: readonly CheckSpec[], cap: number, run: (s: CheckSpec) => Promise<CheckResult>): Promise<CheckResult[]> {
+  const results: CheckResult[] = new Array(specs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < specs.length) {
+      const i = next++;
+      results[i] = await run(specs[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(cap, specs.length) }, worker));
+  return results;
+}

@@ -1,0 +1,32 @@
+// The validated, resolved config that the rest of the program runs on: defaults applied,
+// durations in milliseconds, each check's kind block turned into that kind's settings.
+import type { HostSettings } from '../host/host-config.js';
+
+export interface CheckSpec {
+  name: string;
+  kind: string;
+  description?: string;
+  intervalMs: number;
+  timeoutMs: number;
+  retries: number;
+  retryBackoffMs: number;
+  failureThreshold: number;
+  successThreshold: number;
+  critical: boolean;
+  expectedResponseTimeMs?: number;
+  labels: Record<string, string>;
+  /** The kind's settings, as its schema produced them. */
+  settings: unknown;
+  /** What is probed, in words (`https://…`, `host:port`). */
+  target: string;
+  /** Equal fingerprints mean an unchanged check across a reload. */
+  fingerprint: string;
+}
+
+export interface HealthmonConfig {
+  file: string;
+  maxConcurrency: number;
+  server: { host: string; port: number };
+  host: HostSettings;
+  checks: CheckSpec[];
+}

@@ -1,0 +1,135 @@
+// Loads and validates a config file, reporting every problem at once with its file and line.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { hostConfigSchema } from '../host/host-config.js';
+import type { ProbeKind } from '../probes/types.js';
+import type { CheckSpec, HealthmonConfig } from './config.js';
+import { DEFAULTS } from './defaults.js';
+import { ConfigError, formatPath, fromZodIssue, type ConfigIssue } from './issues.js';
+import { fileSchema, listenAddress, type FileCheck } from './schema.js';
+import { readConfigFile, type ConfigSource, type ExpandDeps } from './source.js';
+
+export type KindTable = Readonly<Record<string, ProbeKind<any>>>;
+
+export interface LoadDeps extends Partial<ExpandDeps> {
+  kinds: KindTable;
+}
+
+// Labels healthmon sets itself on check series; a user label of the same name would clash.
+const RESERVED_LABELS = new Set([
+  'check', 'kind', 'phase', 'reason', 'status', 'result', 'le', 'quantile', 'job', 'instance',
+  'target', 'critical', 'version', 'alertname', 'alertstate',
+]);
+
+/** Loads `file`; throws ConfigError listing every problem. */
+export function loadConfig(file: string, deps: LoadDeps): HealthmonConfig {
+  const expandDeps: ExpandDeps = {
+    env: deps.env ?? {},
+    readFile: deps.readFile ?? ((p) => readFileSync(p, 'utf8')),
+  };
+  const parsed = readConfigFile(file, expandDeps);
+  if (!parsed.ok) throw new ConfigError(file, parsed.problems);
+  const issues = [...parsed.issues];
+  const config = validate(parsed.source, deps.kinds, issues);
+  if (issues.length > 0 || !config) throw new ConfigError(file, issues.map((i) => describe(parsed.source, i)));
+  return config;
+}
+
+function describe(source: ConfigSource, issue: ConfigIssue): string {
+  const line = source.lineOf(issue.path, issue.key);
+  return `${formatPath(issue.path)} (${source.file}${line === undefined ? '' : `:${line}`}): ${issue.message}`;
+}
+
+function validate(source: ConfigSource, kinds: KindTable, issues: ConfigIssue[]): HealthmonConfig | undefined {
+  const kindNames = Object.keys(kinds).sort();
+  const result = fileSchema(kindNames).safeParse(source.value, { reportInput: true });
+  if (!result.success) issues.push(...result.error.issues.flatMap((i) => fromZodIssue(i)));
+
+  // Kind blocks are checked even when other fields failed, so one run shows every problem.
+  const rawChecks = (source.value as { checks?: unknown }).checks;
+  const settings = Array.isArray(rawChecks) ? rawChecks.map((raw, i) => kindSettings(raw, i, kinds, issues)) : [];
+  if (!result.success) return undefined;
+
+  const file = result.data;
+  const g = file.global ?? {};
+  const checks: CheckSpec[] = [];
+  const seen = new Map<string, number>();
+  (file.checks ?? []).forEach((c, i) => {
+    const first = seen.get(c.name);
+    if (first !== undefined) {
+      issues.push({ path: ['checks', i, 'name'], message: `duplicate check name "${c.name}" (first used by checks[${first}])` });
+      return;
+    }
+    seen.set(c.name, i);
+    const labels = { ...g.labels, ...c.labels };
+    for (const name of Object.keys(labels)) {
+      if (RESERVED_LABELS.has(name) || name.startsWith('__')) {
+        const where = c.labels && name in c.labels ? ['checks', i, 'labels'] : ['global', 'labels'];
+        issues.push({ path: [...where, name], key: name, message: `label "${name}" is set by healthmon itself; choose another name` });
+      }
+    }
+    const spec = resolveCheck(c, g, labels, settings[i], kinds);
+    if (spec.timeoutMs > spec.intervalMs) {
+      issues.push({ path: ['checks', i, 'timeout'], message: `the timeout (${spec.timeoutMs}ms) is longer than the interval (${spec.intervalMs}ms)` });
+    }
+    checks.push(spec);
+  });
+  if (issues.length > 0) return undefined;
+
+  const listen = file.server?.listen ?? listenAddress().parse(DEFAULTS.listen);
+  return {
+    file: source.file,
+    maxConcurrency: g.max_concurrency ?? DEFAULTS.maxConcurrency,
+    server: listen,
+    host: file.host ?? hostConfigSchema.parse({}),
+    checks,
+  };
+}
+
+interface KindSettings {
+  settings: unknown;
+  raw: unknown;
+}
+
+function kindSettings(raw: unknown, i: number, kinds: KindTable, issues: ConfigIssue[]): KindSettings | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const check = raw as Record<string, unknown>;
+  const kind = check.kind;
+  if (typeof kind !== 'string' || !(kind in kinds)) return undefined; // the file schema reports it
+  for (const other of Object.keys(kinds)) {
+    if (other !== kind && check[other] !== undefined) {
+      issues.push({ path: ['checks', i, other], key: other, message: `a ${other} block on a check of kind ${kind}` });
+    }
+  }
+  const block = check[kind] ?? {};
+  const parsed = kinds[kind]!.schema.safeParse(block, { reportInput: true });
+  if (!parsed.success) {
+    issues.push(...parsed.error.issues.flatMap((iss) => fromZodIssue(iss, ['checks', i, kind])));
+    return undefined;
+  }
+  return { settings: parsed.data, raw: block };
+}
+
+type FileGlobal = NonNullable<z.output<ReturnType<typeof fileSchema>>['global']>;
+
+function resolveCheck(c: FileCheck, g: FileGlobal, labels: Record<string, string>, ks: KindSettings | undefined, kinds: KindTable): CheckSpec {
+  const kind = kinds[c.kind]!;
+  const spec: Omit<CheckSpec, 'fingerprint'> = {
+    name: c.name,
+    kind: c.kind,
+    ...(c.description === undefined ? {} : { description: c.description }),
+    intervalMs: c.interval ?? g.interval ?? DEFAULTS.intervalMs,
+    timeoutMs: c.timeout ?? g.timeout ?? Math.min(DEFAULTS.timeoutMs, c.interval ?? g.interval ?? DEFAULTS.intervalMs),
+    retries: c.retries ?? g.retries ?? DEFAULTS.retries,
+    retryBackoffMs: c.retry_backoff ?? g.retry_backoff ?? DEFAULTS.retryBackoffMs,
+    failureThreshold: c.failure_threshold ?? g.failure_threshold ?? DEFAULTS.failureThreshold,
+    successThreshold: c.success_threshold ?? g.success_threshold ?? DEFAULTS.successThreshold,
+    critical: c.critical ?? false,
+    ...(c.expected_response_time === undefined ? {} : { expectedResponseTimeMs: c.expected_response_time }),
+    labels,
+    settings: ks?.settings,
+    target: ks ? kind.target(ks.settings) : '',
+  };
+  const fingerprint = JSON.stringify({ ...spec, settings: ks?.raw });
+  return { ...spec, fingerprint };
+}

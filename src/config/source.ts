@@ -1,0 +1,113 @@
+// Reads a YAML or JSON config file into plain values while keeping where each value was written,
+// and applies the two load-time expansions: `${ENV}` in strings and `<secret>_file` keys.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { ConfigIssue, IssuePath } from './issues.js';
+import { SECRET_KEYS } from './secrets.js';
+
+export interface ConfigSource {
+  file: string;
+  value: unknown;
+  /** The 1-based line where the value at `path` (or its key) was written, if known. */
+  lineOf(path: IssuePath, key?: string): number | undefined;
+}
+
+export interface ExpandDeps {
+  env: Record<string, string | undefined>;
+  readFile: (path: string) => string;
+}
+
+export type ParseResult = { ok: true; source: ConfigSource; issues: ConfigIssue[] } | { ok: false; problems: string[] };
+
+export function parseConfigText(text: string, file: string, deps: ExpandDeps): ParseResult {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      problems: doc.errors.map((e) => {
+        const at = lines.linePos(e.pos[0]);
+        return `${file}:${at.line}: ${e.message.split('\n')[0]}`;
+      }),
+    };
+  }
+  const lineOf = (path: IssuePath, key?: string) => lineAt(doc, lines, path, key);
+  const issues: ConfigIssue[] = [];
+  const value = expand(doc.toJS({ maxAliasCount: 100 }) ?? {}, [], issues, { ...deps, baseDir: dirname(resolve(file)) });
+  return { ok: true, source: { file, value, lineOf }, issues };
+}
+
+export function readConfigFile(file: string, deps: ExpandDeps): ParseResult {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    return { ok: false, problems: [`${file}: cannot read the config file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`] };
+  }
+  return parseConfigText(text, file, deps);
+}
+
+function lineAt(doc: Document, lines: LineCounter, path: IssuePath, key?: string): number | undefined {
+  // Walk as deep as the document goes; an issue about a missing field points at its parent.
+  let node: unknown = doc.contents;
+  let best: Node | undefined = doc.contents ?? undefined;
+  for (const part of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === part);
+      if (!pair) break;
+      if (part === key && isScalar(pair.key)) {
+        best = pair.key;
+        break;
+      }
+      node = pair.value;
+    } else if (isSeq(node) && typeof part === 'number') {
+      node = node.items[part];
+    } else break;
+    if (node && typeof node === 'object' && 'range' in node) best = node as Node;
+  }
+  const offset = best?.range?.[0];
+  return offset === undefined ? undefined : lines.linePos(offset).line;
+}
+
+const ENV_RE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+function expand(value: unknown, path: IssuePath, issues: ConfigIssue[], deps: ExpandDeps & { baseDir: string }): unknown {
+  if (typeof value === 'string') {
+    return value.replace(ENV_RE, (match, name: string | undefined, fallback: string | undefined) => {
+      if (match === '$$') return '$';
+      const v = deps.env[name!];
+      if (v !== undefined && v !== '') return v;
+      if (fallback !== undefined) return fallback;
+      issues.push({ path, message: `environment variable ${name} is not set (write \${${name}:-default} for a default)` });
+      return '';
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => expand(v, [...path, i], issues, deps));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const secret = k.endsWith('_file') ? k.slice(0, -'_file'.length) : undefined;
+      if (secret !== undefined && SECRET_KEYS.has(secret)) {
+        if (k in out || secret in (value as object)) {
+          issues.push({ path: [...path, k], key: k, message: `give either ${secret} or ${k}, not both` });
+          continue;
+        }
+        const file = expand(v, [...path, k], issues, deps);
+        if (typeof file !== 'string') {
+          issues.push({ path: [...path, k], message: `expected a file path, got a ${typeof file}` });
+          continue;
+        }
+        try {
+          out[secret] = deps.readFile(resolve(deps.baseDir, file)).replace(/\r?\n$/, '');
+        } catch (err) {
+          issues.push({ path: [...path, k], message: `cannot read ${JSON.stringify(file)}: ${(err as NodeJS.ErrnoException).code ?? 'error'}` });
+        }
+        continue;
+      }
+      out[k] = expand(v, [...path, k], issues, deps);
+    }
+    return out;
+  }
+  return value;
+}

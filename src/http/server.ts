@@ -1,0 +1,64 @@
+// The HTTP surface: /metrics (text or OpenMetrics, gzip when asked), the lifecycle endpoints
+// Prometheus users know (/-/healthy, /-/ready, /-/reload) and JSON 404s for everything else.
+import { promisify } from 'node:util';
+import { gzip as gzipCb } from 'node:zlib';
+import express, { type Express, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import { contentTypeOf, negotiate, render, type Snapshot } from '../metrics/exposition.js';
+
+const gzip = promisify(gzipCb);
+
+export interface HttpDeps {
+  logger: Logger;
+  snapshot(): Promise<Snapshot>;
+  ready(): boolean;
+  /** Reloads the config; resolves to the problems found (empty when it was applied). */
+  reload(): Promise<string[]>;
+}
+
+export function createHttpApp(deps: HttpDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.get('/metrics', async (req: Request, res: Response) => {
+    const format = negotiate(req.get('accept'));
+    const body = render(await deps.snapshot(), format);
+    res.set('Content-Type', contentTypeOf(format));
+    res.set('Cache-Control', 'no-store');
+    if (/\bgzip\b/.test(req.get('accept-encoding') ?? '') && body.length > 1024) {
+      res.set('Content-Encoding', 'gzip');
+      res.set('Vary', 'Accept-Encoding');
+      res.send(await gzip(body, { level: 1 }));
+      return;
+    }
+    res.send(body);
+  });
+
+  app.get('/-/healthy', (_req, res) => {
+    res.type('text/plain').send('healthmon is Healthy.\n');
+  });
+  app.get('/-/ready', (_req, res) => {
+    if (deps.ready()) res.type('text/plain').send('healthmon is Ready.\n');
+    else res.status(503).type('text/plain').send('healthmon is not ready.\n');
+  });
+  const reload = async (_req: Request, res: Response) => {
+    const problems = await deps.reload();
+    if (problems.length === 0) res.type('text/plain').send('config reloaded\n');
+    else res.status(500).type('text/plain').send(`config not reloaded, the old one keeps running:\n${problems.join('\n')}\n`);
+  };
+  app.post('/-/reload', reload);
+  app.put('/-/reload', reload);
+  app.all('/-/reload', (_req, res) => {
+    res.status(405).set('Allow', 'POST, PUT').type('text/plain').send('use POST or PUT\n');
+  });
+
+  app.use((req, res) => {
+    res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` });
+  });
+  app.use((err: Error, _req: Request, res: Response, _next: express.NextFunction) => {
+    deps.logger.error({ err }, 'request failed');
+    res.status(500).json({ error: 'internal_error', message: 'the request failed; see the server log' });
+  });
+  return app;
+}

@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+// The CLI entry: arguments, signals, exit codes. The only module that reads process.*.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createApp } from './app.js';
+import { formatTable, onceExitCode, onceRows } from './cli/once.js';
+import { ConfigError } from './config/issues.js';
+import { loadConfig } from './config/load.js';
+import { systemClock } from './core/clock.js';
+import { createLogger } from './core/logger.js';
+import { PROBE_KINDS } from './probes/index.js';
+
+const USAGE = `Usage:
+  healthmon [--config FILE]                run: probe on schedule, serve /metrics
+  healthmon once [--config FILE] [--json]  run every check once and exit (also: --once)
+  healthmon check config FILE              validate a config file and exit
+
+Options:
+  --config FILE        config file, YAML or JSON (default: healthmon.yaml)
+  --json               machine-readable output for 'once'
+  --log-level LEVEL    trace, debug, info, warn, error (default: info)
+  --log-format FORMAT  json or pretty (default: pretty on a terminal, else json)
+  --version, --help
+
+Exit codes: 0 ok; 1 a critical check is down ('once'); 2 bad config or usage.
+`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(message.endsWith('\n') ? message : `${message}\n`);
+  process.exit(code);
+}
+
+async function main(argv: string[]): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c', default: 'healthmon.yaml' },
+        once: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        'log-level': { type: 'string', default: 'info' },
+        'log-format': { type: 'string' },
+        version: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    fail(`${(err as Error).message}\n\n${USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (values.version) {
+    process.stdout.write(`healthmon ${version()} (node ${process.versions.node})\n`);
+    return;
+  }
+  const command = positionals.join(' ');
+  const env = process.env;
+  const load = (file: string) => loadConfig(file, { kinds: PROBE_KINDS, env });
+
+  if (command.startsWith('check config')) {
+    const files = positionals.slice(2);
+    if (files.length === 0) fail(`check config needs a FILE\n\n${USAGE}`);
+    let bad = false;
+    for (const file of files) {
+      try {
+        const config = load(file);
+        process.stdout.write(`${file}: ok, ${config.checks.length} check(s)\n`);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        process.stderr.write(`${err.message}\n`);
+        bad = true;
+      }
+    }
+    process.exit(bad ? 2 : 0);
+  }
+  if (command !== '' && command !== 'once' && command !== 'run') fail(`unknown command "${command}"\n\n${USAGE}`);
+
+  const once = command === 'once' || values.once;
+  const pretty = values['log-format'] === undefined ? process.stderr.isTTY === true : values['log-format'] === 'pretty';
+  const logger = createLogger({ level: once ? 'warn' : values['log-level'], pretty });
+
+  let config;
+  try {
+    config = load(values.config);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+  const app = createApp(config, {
+    clock: systemClock,
+    logger,
+    kinds: PROBE_KINDS,
+    build: { version: version(), nodeVersion: process.versions.node },
+    loadConfig: () => load(values.config),
+  });
+
+  if (once) {
+    const results = await app.runOnce();
+    const rows = onceRows(config.checks, results);
+    process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : formatTable(rows));
+    await app.stop(0);
+    process.exit(onceExitCode(rows));
+  }
+
+  try {
+    await app.start();
+  } catch (err) {
+    fail(`cannot listen on ${JSON.stringify(config.server)}: ${(err as Error).message}`, 1);
+  }
+  process.on('SIGHUP', () => {
+    void app.reload();
+  });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: letting checks in flight finish');
+    void app.stop(10_000).then(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  // Only a bug reaches here; say so plainly and keep the detail for the report.
+  process.stderr.write(`healthmon: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(70);
+});
