@@ -1,6 +1,7 @@
 // Loads and validates a config file, reporting every problem at once with its file and line.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { formatDuration } from '../core/duration.js';
 import { hostConfigSchema } from '../host/host-config.js';
 import type { ProbeKind } from '../probes/types.js';
 import type { CheckSpec, HealthmonConfig } from './config.js';
@@ -70,7 +71,7 @@ function validate(source: ConfigSource, kinds: KindTable, issues: ConfigIssue[])
     }
     const spec = resolveCheck(c, g, labels, settings[i], kinds);
     if (spec.timeoutMs > spec.intervalMs) {
-      issues.push({ path: ['checks', i, 'timeout'], message: `the timeout (${spec.timeoutMs}ms) is longer than the interval (${spec.intervalMs}ms)` });
+      issues.push({ path: ['checks', i, 'timeout'], message: `the timeout (${formatDuration(spec.timeoutMs)}) is longer than the interval (${formatDuration(spec.intervalMs)})` });
     }
     checks.push(spec);
   });
@@ -95,7 +96,12 @@ function kindSettings(raw: unknown, i: number, kinds: KindTable, issues: ConfigI
   if (!raw || typeof raw !== 'object') return undefined;
   const check = raw as Record<string, unknown>;
   const kind = check.kind;
-  if (typeof kind !== 'string' || !(kind in kinds)) return undefined; // the file schema reports it
+  if (typeof kind !== 'string') return undefined; // the file schema reports it
+  if (!(kind in kinds)) {
+    const known = Object.keys(kinds).sort().join(', ');
+    issues.push({ path: ['checks', i, 'kind'], message: `unknown kind ${JSON.stringify(kind)}; expected one of ${known}` });
+    return undefined;
+  }
   for (const other of Object.keys(kinds)) {
     if (other !== kind && check[other] !== undefined) {
       issues.push({ path: ['checks', i, other], key: other, message: `a ${other} block on a check of kind ${kind}` });

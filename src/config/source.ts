@@ -1,6 +1,5 @@
 // Reads a YAML or JSON config file into plain values while keeping where each value was written,
 // and applies the two load-time expansions: `${ENV}` in strings and `<secret>_file` keys.
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { ConfigIssue, IssuePath } from './issues.js';
@@ -28,7 +27,7 @@ export function parseConfigText(text: string, file: string, deps: ExpandDeps): P
       ok: false,
       problems: doc.errors.map((e) => {
         const at = lines.linePos(e.pos[0]);
-        return `${file}:${at.line}: ${e.message.split('\n')[0]}`;
+        return `${file}:${at.line}: invalid YAML: ${e.message.split('\n')[0]}`;
       }),
     };
   }
@@ -41,7 +40,7 @@ export function parseConfigText(text: string, file: string, deps: ExpandDeps): P
 export function readConfigFile(file: string, deps: ExpandDeps): ParseResult {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = deps.readFile(file);
   } catch (err) {
     return { ok: false, problems: [`${file}: cannot read the config file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`] };
   }

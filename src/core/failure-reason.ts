@@ -29,7 +29,7 @@ interface ErrnoLike {
 export function reasonFromError(err: unknown): FailureReason {
   const e = (err ?? {}) as ErrnoLike;
   const code = typeof e.code === 'string' ? e.code : '';
-  if (e.name === 'AbortError' || e.name === 'TimeoutError' || code === 'ETIMEDOUT' || code === 'ABORT_ERR') {
+  if (e.name === 'AbortError' || e.name === 'TimeoutError' || code === 'ETIMEDOUT' || code === 'ETIMEOUT' || code === 'ECANCELLED' || code === 'ERR_SOCKET_CONNECTION_TIMEOUT' || code === 'ABORT_ERR') {
     return 'timeout';
   }
   switch (code) {
@@ -42,6 +42,8 @@ export function reasonFromError(err: unknown): FailureReason {
     case 'ENETUNREACH':
     case 'EHOSTUNREACH':
     case 'EADDRNOTAVAIL':
+    case 'EHOSTDOWN':
+    case 'ENETDOWN':
       return 'network_unreachable';
     case 'ENOTFOUND':
     case 'EAI_AGAIN':

@@ -64,11 +64,13 @@ export function render(snapshot: Snapshot, format: ExpositionFormat): string {
     const values = family.values ?? [];
     let familyName = family.name;
     let sampleName = family.name;
-    if (om && family.type === 'counter') {
+    // prom-client types this as an enum whose values are the exposition's type names.
+    const kind = family.type as unknown as string;
+    if (om && kind === 'counter') {
       familyName = family.name.endsWith('_total') ? family.name.slice(0, -'_total'.length) : family.name;
       sampleName = `${familyName}_total`;
     }
-    const type = om && family.type === 'untyped' ? 'unknown' : family.type;
+    const type = om && kind === 'untyped' ? 'unknown' : kind;
     parts.push(`# HELP ${familyName} ${escapeHelp(family.help, om)}\n# TYPE ${familyName} ${type}\n`);
     let chunk = '';
     for (const v of values) {

@@ -50,6 +50,10 @@ export function registerSelfMetrics(registry: Registry, build: BuildInfo, inFlig
     },
   });
   collectDefaultMetrics({ register: registry });
+  // prom-client names these gauges with a counter's `_total` suffix; promtool rightly flags them.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+    registry.removeSingleMetric(name);
+  }
   return {
     configReloaded(ok, atMs) {
       reloadOk.set(ok ? 1 : 0);

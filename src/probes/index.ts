@@ -1,0 +1,15 @@
+// Every probe kind healthmon knows, by the name users write in `kind:`.
+import { dnsKind } from './dns.js';
+import { httpKind } from './http.js';
+import { tcpKind } from './tcp.js';
+import { tlsKind } from './tls.js';
+import type { ProbeKind } from './types.js';
+
+export const PROBE_KINDS = {
+  http: httpKind,
+  tcp: tcpKind,
+  dns: dnsKind,
+  tls: tlsKind,
+} as const satisfies Record<string, ProbeKind<any>>;
+
+export type ProbeKindName = keyof typeof PROBE_KINDS;
