@@ -49,6 +49,7 @@ describe('healthmon CLI', () => {
   it('once: a table, JSON, and exit 1 when a critical check is down', async () => {
     const closed = await freePort();
     const file = tempConfig(`host: {enabled: false}
+global: {retries: 1, retry_backoff: 200ms}
 checks:
   - name: down
     kind: tcp
