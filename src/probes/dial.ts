@@ -81,7 +81,7 @@ export async function dial(target: DialTarget, ctx: ProbeContext, phases: Record
     const peer = readTlsPeer(secure);
     if (!peer.authorized && !target.tls.insecureSkipVerify) {
       secure.destroy();
-      return { ok: false, failure: verifyFailure(peer), tls: peer };
+      return { ok: false, failure: verifyFailure(peer, ctx.now()), tls: peer };
     }
     return { ok: true, socket: secure, tls: peer };
   } catch (err) {
@@ -92,11 +92,11 @@ export async function dial(target: DialTarget, ctx: ProbeContext, phases: Record
   }
 }
 
-function verifyFailure(peer: TlsPeer): Failure {
+function verifyFailure(peer: TlsPeer, nowMs: number): Failure {
   const code = peer.authorizationError ?? 'unknown';
   const leaf = peer.chain[0];
   if (code === 'CERT_HAS_EXPIRED') {
-    const expired = peer.chain.find((c) => c.notAfterMs < Date.now()) ?? leaf;
+    const expired = peer.chain.find((c) => c.notAfterMs < nowMs) ?? leaf;
     const when = expired ? ` on ${isoSeconds(expired.notAfterMs)}` : '';
     return { reason: 'cert_expired', message: `certificate for ${expired?.commonName || 'the peer'} expired${when}` };
   }

@@ -45,7 +45,7 @@ async function probeTls(s: TlsSettings, ctx: ProbeContext): Promise<ProbeOutcome
 
   const earliest = dialed.tls && earliestExpiring(dialed.tls);
   if (!earliest) return { ok: true, phases, observations };
-  const leftMs = earliest.notAfterMs - Date.now();
+  const leftMs = earliest.notAfterMs - ctx.now();
   const failure = expiryFailure(earliest, leftMs, s);
   if (failure) return { ok: false, reason: failure.reason, message: failure.message, phases, observations };
   if (leftMs < s.warnDays * DAY_MS) {

@@ -9,6 +9,8 @@ export interface ProbeContext {
   signal: AbortSignal;
   /** Milliseconds this attempt may take in all. */
   timeoutMs: number;
+  /** Epoch milliseconds: the run's clock, for judging dates such as certificate expiry. */
+  now(): number;
   logger: Logger;
 }
 

@@ -53,7 +53,7 @@ async function attempt(spec: CheckSpec, probe: ProbeFn<unknown>, timeoutMs: numb
   const onShutdown = () => controller.abort(deps.signal?.reason);
   deps.signal?.addEventListener('abort', onShutdown, { once: true });
   try {
-    const pending = probe(spec.settings, { signal: controller.signal, timeoutMs, logger: deps.logger });
+    const pending = probe(spec.settings, { signal: controller.signal, timeoutMs, now: () => deps.clock.now(), logger: deps.logger });
     // A probe that ignores its signal still cannot hold the run past the deadline.
     return await Promise.race([pending, aborted(controller.signal, timeoutMs)]);
   } catch (err) {

@@ -9,7 +9,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import type { ProbeContext } from '../../src/probes/types.js';
 
 export function probeContext(timeoutMs = 500): ProbeContext {
-  return { signal: AbortSignal.timeout(timeoutMs), timeoutMs, logger: silentLogger() };
+  return { signal: AbortSignal.timeout(timeoutMs), timeoutMs, now: () => Date.now(), logger: silentLogger() };
 }
 
 export interface CertFiles {
