@@ -1,5 +1,6 @@
 // The composition root: builds every part from a config and injected dependencies. Only this
 // file and the CLI know concrete implementations; two apps in one process do not interfere.
+import { setMaxListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -11,12 +12,14 @@ import type { CheckResult } from './core/check-result.js';
 import type { Clock } from './core/clock.js';
 import { registerHostMetrics } from './host/host-collector.js';
 import { createHttpApp } from './http/server.js';
-import { registerCheckMetrics } from './metrics/check-metrics.js';
-import type { Snapshot } from './metrics/exposition.js';
+import { createCheckMetrics, type CheckMetrics } from './metrics/check-metrics.js';
+import { render, type ExpositionFormat, type Snapshot } from './metrics/exposition.js';
 import { registerSelfMetrics, type BuildInfo } from './metrics/self-metrics.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
 import { runCheck } from './scheduler/run-check.js';
 import { createStateStore, type StateStore } from './state/state-store.js';
+
+const EOF = Buffer.from('# EOF\n');
 
 export interface AppDeps {
   clock: Clock;
@@ -40,7 +43,10 @@ export interface App {
   reload(): Promise<string[]>;
   /** Runs every check once, now, and records the results. */
   runOnce(): Promise<CheckResult[]>;
-  snapshot(): Promise<Snapshot>;
+  /** Everything /metrics shows, in the given format. */
+  metrics(format: ExpositionFormat): Promise<Buffer>;
+  /** The per-check series, structured. */
+  readonly checkMetrics: CheckMetrics;
   /** Stops scheduling, waits for runs in flight up to `graceMs`, closes the server. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -51,6 +57,14 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
   const registry = new Registry();
   const store = createStateStore();
   const shutdown = new AbortController();
+  // Every attempt in flight listens for shutdown; thousands at once is expected, not a leak.
+  setMaxListeners(0, shutdown.signal);
+  const probeLoggers = new WeakMap<CheckSpec, Logger>();
+  const probeLogger = (spec: CheckSpec) => {
+    let l = probeLoggers.get(spec);
+    if (!l) probeLoggers.set(spec, (l = logger.child({ component: 'probe', check: spec.name })));
+    return l;
+  };
   let ready = false;
   let server: Server | undefined;
 
@@ -58,7 +72,7 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
     const probe = deps.kinds[spec.kind]!.probe;
     const result = await runCheck(spec, probe, {
       clock,
-      logger: logger.child({ component: 'probe', check: spec.name }),
+      logger: probeLogger(spec),
       signal: shutdown.signal,
       monotonic: () => performance.now(),
     });
@@ -90,7 +104,7 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
   });
   const self = registerSelfMetrics(registry, deps.build, () => scheduler.inFlight());
   const kindMetrics = Object.values(deps.kinds).flatMap((k) => k.metrics);
-  registerCheckMetrics(registry, store, kindMetrics);
+  const checkMetrics = createCheckMetrics(store, kindMetrics);
   if (config.host.enabled) registerHostMetrics(registry, { procRoot: deps.procRoot, logger: logger.child({ component: 'host' }) }, config.host);
 
   const apply = (next: HealthmonConfig) => {
@@ -100,7 +114,10 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
   apply(config);
   self.configReloaded(true, clock.now());
 
-  const snapshot = () => registry.getMetricsAsJSON() as Promise<Snapshot>;
+  const metrics = async (format: ExpositionFormat): Promise<Buffer> => {
+    const own = render((await registry.getMetricsAsJSON()) as Snapshot, format, { open: true });
+    return Buffer.concat([Buffer.from(own, 'utf8'), checkMetrics.render(format), format === 'openmetrics' ? EOF : Buffer.alloc(0)]);
+  };
 
   return {
     registry,
@@ -111,7 +128,7 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
       scheduler.start();
       ready = true;
       if (options.listen === false) return undefined;
-      const http = createHttpApp({ logger: logger.child({ component: 'http' }), snapshot, ready: () => ready, reload: () => this.reload() });
+      const http = createHttpApp({ logger: logger.child({ component: 'http' }), metrics, ready: () => ready, reload: () => this.reload() });
       server = createServer(http);
       const { host, port } = config.server;
       await new Promise<void>((resolve, reject) => {
@@ -143,7 +160,8 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
       return [];
     },
     runOnce: () => runAll(config.checks, config.maxConcurrency, run),
-    snapshot,
+    metrics,
+    checkMetrics,
     async stop(graceMs = 10_000) {
       ready = false;
       await scheduler.stop(graceMs);

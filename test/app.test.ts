@@ -92,9 +92,27 @@ describe('app', () => {
     expect(om.type).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
     expect(om.body.endsWith('# EOF\n')).toBe(true);
     expect(om.body).toContain('# TYPE healthmon_checks counter');
+    expect(om.body).toMatch(/^healthmon_check_duration_seconds_bucket\{check="alpha",kind="test",team="core",le="1\.0"\} 1$/m);
     const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { 'accept-encoding': 'gzip' } });
     expect(res.headers.get('content-encoding')).toBe('gzip');
     expect(await res.text()).toContain('healthmon_build_info');
+  });
+
+  it('shows a new result on the next scrape, in both formats', async () => {
+    const { app, outcomes } = setup();
+    running = app;
+    const port = (await app.start())!;
+    await app.runOnce();
+    const before = await scrape(port);
+    await scrape(port, 'application/openmetrics-text');
+    outcomes.set('a', { ok: false, reason: 'timeout', message: 'slow', phases: {}, observations: [] });
+    await app.runOnce();
+    for (const accept of [undefined, 'application/openmetrics-text']) {
+      const after = parseExposition((await scrape(port, accept)).body.replace('# EOF\n', ''));
+      expect(after.find((s) => s.name === 'probe_success' && s.labels.check === 'alpha')?.value).toBe(0);
+      expect(after.find((s) => s.name === 'healthmon_check_failure_reason' && s.labels.check === 'alpha')?.labels.reason).toBe('timeout');
+    }
+    expect(before.body).toContain('probe_success{check="alpha",kind="test",team="core"} 1');
   });
 
   it('serves the lifecycle endpoints and JSON 404s', async () => {

@@ -4,13 +4,14 @@ import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import { contentTypeOf, negotiate, render, type Snapshot } from '../metrics/exposition.js';
+import { contentTypeOf, negotiate, type ExpositionFormat } from '../metrics/exposition.js';
 
 const gzip = promisify(gzipCb);
 
 export interface HttpDeps {
   logger: Logger;
-  snapshot(): Promise<Snapshot>;
+  /** The whole exposition as UTF-8 bytes. */
+  metrics(format: ExpositionFormat): Promise<Buffer>;
   ready(): boolean;
   /** Reloads the config; resolves to the problems found (empty when it was applied). */
   reload(): Promise<string[]>;
@@ -23,7 +24,7 @@ export function createHttpApp(deps: HttpDeps): Express {
 
   app.get('/metrics', async (req: Request, res: Response) => {
     const format = negotiate(req.get('accept'));
-    const body = render(await deps.snapshot(), format);
+    const body = await deps.metrics(format);
     res.set('Content-Type', contentTypeOf(format));
     res.set('Cache-Control', 'no-store');
     if (/\bgzip\b/.test(req.get('accept-encoding') ?? '') && body.length > 1024) {

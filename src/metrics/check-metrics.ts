@@ -1,103 +1,213 @@
-// Per-check series, computed at scrape time from the state store: blackbox_exporter's probe_*
-// names for what a probe measured, healthmon_check_* for status after hysteresis.
-import type { Registry } from 'prom-client';
+// Per-check series: blackbox_exporter's probe_* names for what a probe measured, healthmon_check_*
+// for status after hysteresis. Rendered straight from the state store, each check's lines cached
+// as bytes until it records a new result, so a scrape of 10,000 checks copies byte ranges instead
+// of building hundreds of thousands of sample objects or one 30 MB string.
 import type { CheckSpec } from '../config/config.js';
+import type { Observation } from '../core/check-result.js';
 import type { MetricSpec } from '../probes/types.js';
 import { CHECK_STATUSES } from '../state/check-state.js';
 import { DURATION_BUCKETS, type CheckEntry, type StateStore } from '../state/state-store.js';
-import { registerFamily, type Sample } from './family.js';
+import { escapeHelp, escapeLabelValue, formatValue, type ExpositionFormat } from './exposition.js';
 
 type Labels = Record<string, string>;
+/** Adds one sample of this family: extra labels (beyond the check's), value, optional suffix. */
+type Emit = (extra: Labels | undefined, value: number, suffix?: string) => void;
 
-// The check's identity labels are built once per spec, not on every scrape.
-const baseLabelCache = new WeakMap<CheckSpec, Labels>();
-function base(spec: CheckSpec): Labels {
-  let labels = baseLabelCache.get(spec);
-  if (!labels) {
-    labels = { check: spec.name, kind: spec.kind, ...spec.labels };
-    baseLabelCache.set(spec, labels);
-  }
-  return labels;
+/** The last result's observations by metric name, grouped once per check. */
+type ObservationsByMetric = ReadonlyMap<string, readonly Observation[]>;
+
+interface CheckFamily {
+  name: string;
+  help: string;
+  type: 'gauge' | 'counter' | 'histogram';
+  samples(e: CheckEntry, emit: Emit, observed: ObservationsByMetric): void;
 }
 
-function perCheck(store: StateStore, fn: (e: CheckEntry, labels: Labels, out: Sample[]) => void): () => Sample[] {
-  return () => {
-    const out: Sample[] = [];
-    for (const e of store.entries()) fn(e, base(e.spec), out);
-    return out;
-  };
+export interface CheckSample {
+  name: string;
+  labels: Labels;
+  value: number;
 }
 
-export function registerCheckMetrics(registry: Registry, store: StateStore, probeMetrics: readonly MetricSpec[]): void {
-  const gauge = (name: string, help: string, fn: (e: CheckEntry, labels: Labels, out: Sample[]) => void) =>
-    registerFamily(registry, { name, help, type: 'gauge', collect: perCheck(store, fn) });
+export interface CheckMetrics {
+  /** The exposition of every per-check family, in the given format, as UTF-8. */
+  render(format: ExpositionFormat): Buffer;
+  /** The same series as structured samples (for readers other than /metrics). */
+  samples(): CheckSample[];
+}
 
-  gauge('probe_success', 'Whether the last probe of the check succeeded (before hysteresis).', (e, labels, out) => {
-    if (e.state.last) out.push({ labels, value: e.state.last.ok ? 1 : 0 });
-  });
-  gauge('probe_duration_seconds', 'How long the last probe took to complete in seconds.', (e, labels, out) => {
-    if (e.state.last) out.push({ labels, value: e.state.last.durationMs / 1000 });
-  });
-
-  // Every gauge a kind declares, filled from the last result's observations.
+function families(probeMetrics: readonly MetricSpec[]): CheckFamily[] {
+  const gauge = (name: string, help: string, samples: CheckFamily['samples']): CheckFamily => ({ name, help, type: 'gauge', samples });
   const declared = new Map<string, MetricSpec>();
   for (const m of probeMetrics) if (!declared.has(m.name) && m.name !== 'probe_success' && m.name !== 'probe_duration_seconds') declared.set(m.name, m);
-  for (const m of declared.values()) {
-    gauge(m.name, m.help, (e, labels, out) => {
-      for (const o of e.state.last?.observations ?? []) {
-        if (o.metric === m.name) out.push({ labels: o.labels ? { ...labels, ...o.labels } : labels, value: o.value });
-      }
-    });
+  return [
+    gauge('probe_success', 'Whether the last probe of the check succeeded (before hysteresis).', (e, emit) => {
+      if (e.state.last) emit(undefined, e.state.last.ok ? 1 : 0);
+    }),
+    gauge('probe_duration_seconds', 'How long the last probe took to complete in seconds.', (e, emit) => {
+      if (e.state.last) emit(undefined, e.state.last.durationMs / 1000);
+    }),
+    // Every gauge a kind declares, filled from the last result's observations.
+    ...[...declared.values()].map((m) =>
+      gauge(m.name, m.help, (_e, emit, observed) => {
+        for (const o of observed.get(m.name) ?? []) emit(o.labels, o.value);
+      }),
+    ),
+    gauge('healthmon_check_up', 'Whether the check is up after failure_threshold/success_threshold hysteresis.', (e, emit) => {
+      if (e.state.up !== undefined) emit(undefined, e.state.up ? 1 : 0);
+    }),
+    gauge('healthmon_check_status', 'The check status: exactly one of healthy, degraded, unhealthy, critical is 1.', (e, emit) => {
+      const status = e.state.status;
+      if (status !== undefined) for (const s of CHECK_STATUSES) emit({ status: s }, s === status ? 1 : 0);
+    }),
+    gauge('healthmon_check_consecutive_failures', 'Failed runs of the check in a row.', (e, emit) => emit(undefined, e.state.consecutiveFailures)),
+    gauge('healthmon_check_failure_reason', 'Why the last run of a failing check failed: 1 for the current reason.', (e, emit) => {
+      const last = e.state.last;
+      if (last && !last.ok && last.reason) emit({ reason: last.reason }, 1);
+    }),
+    gauge('healthmon_check_last_run_timestamp_seconds', 'When the last run of the check started, in unix seconds.', (e, emit) => {
+      if (e.state.last) emit(undefined, e.state.last.startedAt / 1000);
+    }),
+    gauge('healthmon_check_info', 'Static facts about a configured check; always 1.', (e, emit) =>
+      emit({ critical: String(e.spec.critical), target: e.spec.target }, 1),
+    ),
+    gauge('healthmon_check_expected_response_time_seconds', 'The expected_response_time of the check; slower successful runs are degraded.', (e, emit) => {
+      if (e.spec.expectedResponseTimeMs !== undefined) emit(undefined, e.spec.expectedResponseTimeMs / 1000);
+    }),
+    {
+      name: 'healthmon_checks_total',
+      help: 'Runs of the check by result (success or failure), counted after retries.',
+      type: 'counter',
+      samples(e, emit) {
+        emit({ result: 'success' }, e.successes);
+        emit({ result: 'failure' }, e.failures);
+      },
+    },
+    {
+      name: 'healthmon_check_duration_seconds',
+      help: 'How long runs of the check took, in seconds (the last attempt of each run).',
+      type: 'histogram',
+      samples(e, emit) {
+        let cumulative = 0;
+        DURATION_BUCKETS.forEach((le, i) => {
+          cumulative += e.durationBuckets[i]!;
+          emit({ le: String(le) }, cumulative, '_bucket');
+        });
+        cumulative += e.durationBuckets[DURATION_BUCKETS.length]!;
+        emit({ le: '+Inf' }, cumulative, '_bucket');
+        emit(undefined, e.durationSumSeconds, '_sum');
+        emit(undefined, cumulative, '_count');
+      },
+    },
+  ];
+}
+
+/** `le` in OpenMetrics is a canonical float: `1` becomes `1.0`. */
+function omLe(le: string): string {
+  return le === '+Inf' || /[.e]/.test(le) ? le : `${le}.0`;
+}
+
+function labelText(labels: Labels): string {
+  let out = '';
+  for (const k in labels) out += `${out === '' ? '' : ','}${k}="${escapeLabelValue(labels[k]!)}"`;
+  return out;
+}
+
+function groupObservations(e: CheckEntry): ObservationsByMetric {
+  const observed = new Map<string, Observation[]>();
+  for (const o of e.state.last?.observations ?? []) {
+    const list = observed.get(o.metric);
+    if (list) list.push(o);
+    else observed.set(o.metric, [o]);
   }
+  return observed;
+}
 
-  gauge('healthmon_check_up', 'Whether the check is up after failure_threshold/success_threshold hysteresis.', (e, labels, out) => {
-    if (e.state.up !== undefined) out.push({ labels, value: e.state.up ? 1 : 0 });
-  });
-  gauge('healthmon_check_status', 'The check status: exactly one of healthy, degraded, unhealthy, critical is 1.', (e, labels, out) => {
-    const status = e.state.status;
-    if (status === undefined) return;
-    for (const s of CHECK_STATUSES) out.push({ labels: { ...labels, status: s }, value: s === status ? 1 : 0 });
-  });
-  gauge('healthmon_check_consecutive_failures', 'Failed runs of the check in a row.', (e, labels, out) => {
-    out.push({ labels, value: e.state.consecutiveFailures });
-  });
-  gauge('healthmon_check_failure_reason', 'Why the last run of a failing check failed: 1 for the current reason.', (e, labels, out) => {
-    const last = e.state.last;
-    if (last && !last.ok && last.reason) out.push({ labels: { ...labels, reason: last.reason }, value: 1 });
-  });
-  gauge('healthmon_check_last_run_timestamp_seconds', 'When the last run of the check started, in unix seconds.', (e, labels, out) => {
-    if (e.state.last) out.push({ labels, value: e.state.last.startedAt / 1000 });
-  });
-  gauge('healthmon_check_info', 'Static facts about a configured check; always 1.', (e, labels, out) => {
-    out.push({ labels: { ...labels, critical: String(e.spec.critical), target: e.spec.target }, value: 1 });
-  });
-  gauge('healthmon_check_expected_response_time_seconds', 'The expected_response_time of the check; slower successful runs are degraded.', (e, labels, out) => {
-    if (e.spec.expectedResponseTimeMs !== undefined) out.push({ labels, value: e.spec.expectedResponseTimeMs / 1000 });
-  });
+/** One check's lines for every family, in one buffer: family f is bytes offsets[f]..offsets[f+1]. */
+interface Rendered {
+  bytes: Buffer;
+  offsets: Uint32Array;
+}
 
-  registerFamily(registry, {
-    name: 'healthmon_checks_total',
-    help: 'Runs of the check by result (success or failure), counted after retries.',
-    type: 'counter',
-    collect: perCheck(store, (e, labels, out) => {
-      out.push({ labels: { ...labels, result: 'success' }, value: e.successes });
-      out.push({ labels: { ...labels, result: 'failure' }, value: e.failures });
-    }),
-  });
-  registerFamily(registry, {
-    name: 'healthmon_check_duration_seconds',
-    help: 'How long runs of the check took, in seconds (the last attempt of each run).',
-    type: 'histogram',
-    collect: perCheck(store, (e, labels, out) => {
-      let cumulative = 0;
-      DURATION_BUCKETS.forEach((le, i) => {
-        cumulative += e.durationBuckets[i]!;
-        out.push({ metricName: 'healthmon_check_duration_seconds_bucket', labels: { ...labels, le }, value: cumulative });
+interface Cached {
+  version: number;
+  text: Rendered | undefined;
+  om: Rendered | undefined;
+}
+
+export function createCheckMetrics(store: StateStore, probeMetrics: readonly MetricSpec[]): CheckMetrics {
+  const defs = families(probeMetrics);
+  const baseText = new WeakMap<CheckSpec, string>();
+  const cache = new WeakMap<CheckEntry, Cached>();
+
+  const base = (spec: CheckSpec) => {
+    let text = baseText.get(spec);
+    if (text === undefined) {
+      text = labelText({ check: spec.name, kind: spec.kind, ...spec.labels });
+      baseText.set(spec, text);
+    }
+    return text;
+  };
+
+  // The lines of one check for every family, in one format.
+  const linesOf = (e: CheckEntry, om: boolean): Rendered => {
+    const prefix = base(e.spec);
+    const observed = groupObservations(e);
+    const segments = defs.map((def) => {
+      const lines: string[] = [];
+      def.samples(e, (extra, value, suffix = '') => {
+        let labels = prefix;
+        if (extra) {
+          const rest = om && extra.le !== undefined ? labelText({ ...extra, le: omLe(extra.le) }) : labelText(extra);
+          labels = labels === '' ? rest : `${labels},${rest}`;
+        }
+        lines.push(`${def.name}${suffix}{${labels}} ${formatValue(value)}\n`);
+      }, observed);
+      return lines.join('');
+    });
+    const offsets = new Uint32Array(segments.length + 1);
+    segments.forEach((s, f) => (offsets[f + 1] = offsets[f]! + Buffer.byteLength(s)));
+    return { bytes: Buffer.from(segments.join(''), 'utf8'), offsets };
+  };
+
+  const cached = (e: CheckEntry, om: boolean): Rendered => {
+    let c = cache.get(e);
+    if (!c || c.version !== e.version) {
+      c = { version: e.version, text: undefined, om: undefined };
+      cache.set(e, c);
+    }
+    if (om) return (c.om ??= linesOf(e, true));
+    return (c.text ??= linesOf(e, false));
+  };
+
+  return {
+    render(format) {
+      const om = format === 'openmetrics';
+      const entries = [...store.entries()].map((e) => cached(e, om));
+      const headers = defs.map((def) => {
+        const name = om && def.type === 'counter' ? def.name.replace(/_total$/, '') : def.name;
+        return Buffer.from(`# HELP ${name} ${escapeHelp(def.help, om)}\n# TYPE ${name} ${def.type}\n`, 'utf8');
       });
-      cumulative += e.durationBuckets[DURATION_BUCKETS.length]!;
-      out.push({ metricName: 'healthmon_check_duration_seconds_bucket', labels: { ...labels, le: '+Inf' }, value: cumulative });
-      out.push({ metricName: 'healthmon_check_duration_seconds_sum', labels, value: e.durationSumSeconds });
-      out.push({ metricName: 'healthmon_check_duration_seconds_count', labels, value: cumulative });
-    }),
-  });
+      let size = headers.reduce((n, h) => n + h.length, 0);
+      for (const r of entries) size += r.bytes.length;
+      const out = Buffer.allocUnsafe(size);
+      let at = 0;
+      defs.forEach((_def, f) => {
+        at += headers[f]!.copy(out, at);
+        for (const r of entries) at += r.bytes.copy(out, at, r.offsets[f]!, r.offsets[f + 1]!);
+      });
+      return out;
+    },
+    samples() {
+      const out: CheckSample[] = [];
+      for (const e of store.entries()) {
+        const labels = { check: e.spec.name, kind: e.spec.kind, ...e.spec.labels };
+        const observed = groupObservations(e);
+        for (const def of defs) {
+          def.samples(e, (extra, value, suffix = '') => out.push({ name: `${def.name}${suffix}`, labels: extra ? { ...labels, ...extra } : labels, value }), observed);
+        }
+      }
+      return out;
+    },
+  };
 }

@@ -20,11 +20,11 @@ export function contentTypeOf(format: ExpositionFormat): string {
 
 const NEEDS_LABEL_ESCAPE = /[\\"\n]/;
 
-function escapeLabelValue(v: string): string {
+export function escapeLabelValue(v: string): string {
   return NEEDS_LABEL_ESCAPE.test(v) ? v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : v;
 }
 
-function escapeHelp(help: string, om: boolean): string {
+export function escapeHelp(help: string, om: boolean): string {
   const out = help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
   return om ? out.replace(/"/g, '\\"') : out;
 }
@@ -57,7 +57,8 @@ function renderLabels(labels: Record<string, string | number | undefined>, om: b
   return out === '' ? '' : `{${out}}`;
 }
 
-export function render(snapshot: Snapshot, format: ExpositionFormat): string {
+/** Renders the registry's families; `open` leaves off OpenMetrics' # EOF, for more to follow. */
+export function render(snapshot: Snapshot, format: ExpositionFormat, options: { open?: boolean } = {}): string {
   const om = format === 'openmetrics';
   const parts: string[] = [];
   for (const family of snapshot) {
@@ -82,6 +83,6 @@ export function render(snapshot: Snapshot, format: ExpositionFormat): string {
     }
     if (chunk !== '') parts.push(chunk);
   }
-  if (om) parts.push('# EOF\n');
+  if (om && !options.open) parts.push('# EOF\n');
   return parts.join('');
 }

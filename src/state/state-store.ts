@@ -9,6 +9,8 @@ export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.
 
 export interface CheckEntry {
   spec: CheckSpec;
+  /** Bumped on every recorded result, so caches of what was derived from the entry can tell. */
+  version: number;
   state: CheckState;
   successes: number;
   failures: number;
@@ -47,6 +49,7 @@ export function createStateStore(): StateStore {
       const entry = checks.get(result.check);
       if (!entry) return undefined; // removed by a reload while it ran
       const previous = entry.state;
+      entry.version++;
       entry.state = nextCheckState(previous, result, entry.spec);
       if (result.ok) entry.successes++;
       else entry.failures++;
@@ -66,6 +69,7 @@ export function createStateStore(): StateStore {
 function freshEntry(spec: CheckSpec): CheckEntry {
   return {
     spec,
+    version: 0,
     state: initialCheckState,
     successes: 0,
     failures: 0,
