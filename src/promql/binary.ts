@@ -1,0 +1,191 @@
+// Binary operators: arithmetic, comparison (filtering or `bool`) and set operators between scalars and
+// vectors, with on/ignoring matching and group_left/group_right, plus unary minus.
+
+import type { Binary, BinaryOp, Unary, VectorMatching } from './ast.js';
+import { isComparison, isSetOp } from './ast.js';
+import type { Evaluator } from './engine.js';
+import { PromQLEvalError } from './errors.js';
+import { goPow } from './float-math.js';
+import { LabelSet, METRIC_NAME } from './labels.js';
+import { Vector, scalar, type Value } from './values.js';
+
+const ARITHMETIC = new Set<BinaryOp>(['+', '-', '*', '/', '%', '^', 'atan2']);
+
+/** Applies op to two floats; `keep` is false when a comparison filters the pair out. */
+function apply(op: BinaryOp, l: number, r: number): { v: number; keep: boolean } {
+  switch (op) {
+    case '+': return { v: l + r, keep: true };
+    case '-': return { v: l - r, keep: true };
+    case '*': return { v: l * r, keep: true };
+    case '/': return { v: l / r, keep: true };
+    case '%': return { v: l % r, keep: true };
+    case '^': return { v: goPow(l, r), keep: true };
+    case 'atan2': return { v: Math.atan2(l, r), keep: true };
+    case '==': return { v: l, keep: l === r };
+    case '!=': return { v: l, keep: l !== r };
+    case '>': return { v: l, keep: l > r };
+    case '<': return { v: l, keep: l < r };
+    case '>=': return { v: l, keep: l >= r };
+    case '<=': return { v: l, keep: l <= r };
+    default: throw new PromQLEvalError(`operator ${op} not allowed for scalar operations`);
+  }
+}
+
+export function evalUnary(e: Unary, v: Value): Value {
+  if (e.op === '+') return v;
+  if (v.kind === 'scalar') return scalar(-v.v);
+  if (v.kind !== 'vector') throw new PromQLEvalError('unary minus needs a scalar or instant vector');
+  const out = new Vector();
+  for (let i = 0; i < v.length; i++) out.push(v.ls[i] as LabelSet, -(v.vs[i] as number), true);
+  return out;
+}
+
+export function evalBinary(ev: Evaluator, e: Binary, t: number): Value {
+  const lhs = ev.eval(e.lhs, t);
+  const rhs = ev.eval(e.rhs, t);
+  if (lhs.kind === 'scalar' && rhs.kind === 'scalar') {
+    const { v, keep } = apply(e.op, lhs.v, rhs.v);
+    return scalar(isComparison(e.op) ? (keep ? 1 : 0) : v);
+  }
+  if (lhs.kind === 'vector' && rhs.kind === 'scalar') return vectorScalar(e, lhs, rhs.v, false);
+  if (lhs.kind === 'scalar' && rhs.kind === 'vector') return vectorScalar(e, rhs, lhs.v, true);
+  if (lhs.kind !== 'vector' || rhs.kind !== 'vector') {
+    throw new PromQLEvalError('binary expression must contain only scalar and instant vector types');
+  }
+  if (isSetOp(e.op)) return setOp(e.op, e.matching, lhs, rhs);
+  return vectorVector(e, lhs, rhs);
+}
+
+function vectorScalar(e: Binary, vec: Vector, s: number, scalarOnLeft: boolean): Vector {
+  const out = new Vector();
+  const comparison = isComparison(e.op);
+  const dropName = ARITHMETIC.has(e.op) || e.bool;
+  for (let i = 0; i < vec.length; i++) {
+    const x = vec.vs[i] as number;
+    const r = scalarOnLeft ? apply(e.op, s, x) : apply(e.op, x, s);
+    // A comparison keeps the vector's value even when the scalar is written first.
+    let v = comparison ? x : r.v;
+    if (e.bool) v = r.keep ? 1 : 0;
+    else if (!r.keep) continue;
+    out.push(vec.ls[i] as LabelSet, v, (vec.drop[i] as boolean) || dropName);
+  }
+  return out;
+}
+
+/** Key under which two series match: the `on` labels, or all labels but the ignored ones and __name__. */
+export function signatureFn(m: VectorMatching): (ls: LabelSet) => string {
+  if (m.on) {
+    const names = [...new Set(m.labels)].sort();
+    return (ls) => {
+      let k = '';
+      for (const n of names) k += `${ls.get(n)}\xff`;
+      return k;
+    };
+  }
+  if (m.labels.length === 0) return (ls) => ls.withoutName().key;
+  const skip = new Set([...m.labels, METRIC_NAME]);
+  return (ls) => ls.filter((n) => !skip.has(n)).key;
+}
+
+function matchLabels(ls: LabelSet, m: VectorMatching): LabelSet {
+  if (m.on) return ls.filter((n) => m.labels.includes(n));
+  return ls.filter((n) => n !== METRIC_NAME && !m.labels.includes(n));
+}
+
+function setOp(op: BinaryOp, m: VectorMatching, lhs: Vector, rhs: Vector): Vector {
+  const sig = signatureFn(m);
+  const out = new Vector();
+  if (op === 'or') {
+    const leftSigs = new Set<string>();
+    for (let i = 0; i < lhs.length; i++) {
+      leftSigs.add(sig(lhs.ls[i] as LabelSet));
+      out.push(lhs.ls[i] as LabelSet, lhs.vs[i] as number, lhs.drop[i] as boolean);
+    }
+    for (let i = 0; i < rhs.length; i++) {
+      if (!leftSigs.has(sig(rhs.ls[i] as LabelSet))) out.push(rhs.ls[i] as LabelSet, rhs.vs[i] as number, rhs.drop[i] as boolean);
+    }
+    return out;
+  }
+  const rightSigs = new Set<string>();
+  for (let i = 0; i < rhs.length; i++) rightSigs.add(sig(rhs.ls[i] as LabelSet));
+  const wantPresent = op === 'and';
+  for (let i = 0; i < lhs.length; i++) {
+    if (rightSigs.has(sig(lhs.ls[i] as LabelSet)) === wantPresent) {
+      out.push(lhs.ls[i] as LabelSet, lhs.vs[i] as number, lhs.drop[i] as boolean);
+    }
+  }
+  return out;
+}
+
+function vectorVector(e: Binary, lhs: Vector, rhs: Vector): Vector {
+  const m = e.matching;
+  const swapped = m.card === 'one-to-many';
+  const many = swapped ? rhs : lhs;
+  const one = swapped ? lhs : rhs;
+  const sig = signatureFn(m);
+  const out = new Vector();
+  if (many.length === 0 || one.length === 0) return out;
+
+  const oneBySig = new Map<string, number>();
+  for (let i = 0; i < one.length; i++) {
+    const ls = one.ls[i] as LabelSet;
+    const s = sig(ls);
+    const prev = oneBySig.get(s);
+    if (prev !== undefined) {
+      const side = swapped ? 'left' : 'right';
+      throw new PromQLEvalError(
+        `found duplicate series for the match group ${matchLabels(ls, m).toString()} on the ${side} hand-side of the operation: ` +
+          `[${(one.ls[prev] as LabelSet).toString()}, ${ls.toString()}];many-to-many matching not allowed: matching labels must be unique on one side`,
+      );
+    }
+    oneBySig.set(s, i);
+  }
+
+  const comparison = isComparison(e.op);
+  const dropName = ARITHMETIC.has(e.op) || e.bool;
+  const oneToOne = m.card === 'one-to-one';
+  const matched = new Map<string, Set<string> | null>();
+  for (let i = 0; i < many.length; i++) {
+    const mls = many.ls[i] as LabelSet;
+    const s = sig(mls);
+    const j = oneBySig.get(s);
+    if (j === undefined) continue;
+    // Ambiguous one-to-one matches are errors even when the comparison would filter them out.
+    const seen = matched.get(s);
+    if (oneToOne) {
+      if (seen !== undefined) {
+        throw new PromQLEvalError('multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
+      }
+      matched.set(s, null);
+    }
+    const mv = many.vs[i] as number;
+    const ov = one.vs[j] as number;
+    const r = swapped ? apply(e.op, ov, mv) : apply(e.op, mv, ov);
+    let v = r.v;
+    if (e.bool) v = r.keep ? 1 : 0;
+    else if (!r.keep) continue;
+    if (comparison && !e.bool) v = swapped ? ov : mv;
+    const ls = resultLabels(mls, one.ls[j] as LabelSet, m);
+    if (!oneToOne) {
+      let set = seen ?? null;
+      if (set === null) {
+        set = new Set();
+        matched.set(s, set);
+      } else if (set.has(ls.key)) {
+        throw new PromQLEvalError('multiple matches for labels: grouping labels must ensure unique matches');
+      }
+      set.add(ls.key);
+    }
+    out.push(ls, v, (many.drop[i] as boolean) || dropName);
+  }
+  return out;
+}
+
+function resultLabels(many: LabelSet, one: LabelSet, m: VectorMatching): LabelSet {
+  let ls = many;
+  if (m.card === 'one-to-one') {
+    ls = m.on ? ls.filter((n) => m.labels.includes(n)) : m.labels.length > 0 ? ls.filter((n) => !m.labels.includes(n)) : ls;
+  }
+  for (const n of m.include) ls = ls.with(n, one.get(n));
+  return ls;
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { createEngine } from './engine.js';
+import { createSeriesWindow } from './series-window.js';
+
+const up = (instance: string, value: number) => ({ labels: { __name__: 'up', job: 'node', instance }, value });
+
+describe('series window', () => {
+  it('marks series that disappear between appends as stale', () => {
+    const window = createSeriesWindow({ retentionMs: 3_600_000 });
+    const engine = createEngine({ window });
+    window.append(0, [up('a', 1), up('b', 1)]);
+    window.append(15_000, [up('a', 1)]);
+    const res = engine.instant('up', 20_000);
+    expect(res.type === 'vector' && res.samples.map((s) => s.labels.instance)).toEqual(['a']);
+    // Without the marker, b would linger for the 5 minute lookback.
+    window.append(30_000, [up('a', 1), up('b', 0)]);
+    const back = engine.instant('up == 0', 30_000);
+    expect(back.type === 'vector' && back.samples).toEqual([{ labels: { __name__: 'up', job: 'node', instance: 'b' }, value: 0 }]);
+  });
+
+  it('keeps a real NaN value distinct from a staleness marker', () => {
+    const window = createSeriesWindow({ retentionMs: 3_600_000 });
+    window.append(0, [up('a', NaN)]);
+    const res = createEngine({ window }).instant('up', 1000);
+    expect(res.type === 'vector' && res.samples.length).toBe(1);
+    expect(res.type === 'vector' && Number.isNaN(res.samples[0]?.value)).toBe(true);
+  });
+
+  it('drops samples past retention and forgets empty series', () => {
+    const window = createSeriesWindow({ retentionMs: 60_000 });
+    for (let t = 0; t <= 120_000; t += 15_000) window.append(t, [up('a', t)]);
+    expect(window.sampleCount).toBe(5);
+    window.append(135_000, []);
+    window.append(300_000, []);
+    expect(window.seriesCount).toBe(0);
+  });
+
+  it('selects with anchored RE2 regexes, negative matchers and empty-value semantics', () => {
+    const window = createSeriesWindow({ retentionMs: 60_000 });
+    window.loadSeries({ __name__: 'x', a: 'Foo' }, [{ t: 0, v: 1 }]);
+    window.loadSeries({ __name__: 'x', a: 'foobar' }, [{ t: 0, v: 2 }]);
+    window.loadSeries({ __name__: 'x' }, [{ t: 0, v: 3 }]);
+    const names = (ms: Parameters<typeof window.select>[0]) => window.select(ms).map((s) => s.labels.get('a'));
+    expect(names([{ name: 'a', op: '=~', value: 'foo' }])).toEqual([]);
+    expect(names([{ name: 'a', op: '=~', value: '(?i)foo' }])).toEqual(['Foo']);
+    expect(names([{ name: 'a', op: '=~', value: 'foo.*' }])).toEqual(['foobar']);
+    expect(names([{ name: '__name__', op: '=', value: 'x' }, { name: 'a', op: '=', value: '' }])).toEqual(['']);
+    expect(names([{ name: '__name__', op: '=', value: 'x' }, { name: 'a', op: '!~', value: 'F.*' }])).toEqual(['', 'foobar']);
+    expect(window.select([{ name: '__name__', op: '=', value: 'x' }], 1, 10)).toEqual([]);
+  });
+
+  it('loads out-of-order points and staleness markers', () => {
+    const window = createSeriesWindow({ retentionMs: Infinity });
+    window.loadSeries({ __name__: 'm' }, [{ t: 20_000, v: 2 }, { t: 30_000, v: 0, stale: true }]);
+    window.loadSeries({ __name__: 'm' }, [{ t: 10_000, v: 1 }]);
+    const engine = createEngine({ window });
+    expect(engine.instant('count_over_time(m[1m])', 40_000)).toMatchObject({ type: 'vector', samples: [{ value: 2 }] });
+    expect(engine.instant('m', 40_000)).toMatchObject({ type: 'vector', samples: [] });
+  });
+});

@@ -1,0 +1,313 @@
+// In-memory store of float series that the rule evaluator appends to at each evaluation instant.
+// Per series: packed Float64Array timestamps/values, a sorted list of staleness markers, an interned LabelSet.
+
+import type { LabelMatcher } from './ast.js';
+import { LabelSet, METRIC_NAME, compareLabelSets, type Labels } from './labels.js';
+import { compileMatcher, type CompiledMatcher } from './matchers.js';
+
+export interface SeriesWindowOptions {
+  /** Samples older than the newest append minus this are dropped; series left empty are forgotten. */
+  retentionMs: number;
+}
+
+export interface SampleInput {
+  labels: Readonly<Labels>;
+  value: number;
+}
+
+/** A point for loadSeries; `stale: true` is a staleness marker (value ignored). */
+export interface LoadPoint {
+  t: number;
+  v: number;
+  stale?: boolean;
+}
+
+/**
+ * One stored series. Samples live at indices [head, head + len) of `ts`/`vs`; staleness markers are kept apart
+ * in `stale` (sorted) so range functions read real samples only and never test a flag per sample.
+ */
+export interface StoredSeries {
+  readonly labels: LabelSet;
+  ts: Float64Array;
+  vs: Float64Array;
+  head: number;
+  len: number;
+  stale: number[];
+  /** Append generation in which this series last received a sample. */
+  gen: number;
+}
+
+export interface SeriesWindow {
+  append(tMs: number, samples: readonly SampleInput[]): void;
+  /** Adds points with arbitrary timestamps (tests, conformance); no staleness is inferred. */
+  loadSeries(labels: Readonly<Labels> | LabelSet, points: readonly LoadPoint[]): void;
+  /** Series matching every matcher that have a sample or marker in [mintMs, maxtMs], sorted by labels. */
+  select(matchers: readonly (LabelMatcher | CompiledMatcher)[], mintMs?: number, maxtMs?: number): StoredSeries[];
+  clear(): void;
+  readonly seriesCount: number;
+  readonly sampleCount: number;
+}
+
+const INITIAL_CAPACITY = 4;
+/** Shared until a series gets its first staleness marker; most never do. */
+const NO_STALE: number[] = [];
+
+export function createSeriesWindow(options: SeriesWindowOptions): SeriesWindow {
+  return new MemorySeriesWindow(options.retentionMs);
+}
+
+class NameBucket {
+  series: StoredSeries[] = [];
+  sorted = true;
+
+  add(s: StoredSeries): void {
+    const last = this.series[this.series.length - 1];
+    if (last && compareLabelSets(last.labels, s.labels) > 0) this.sorted = false;
+    this.series.push(s);
+  }
+
+  list(): StoredSeries[] {
+    if (!this.sorted) {
+      this.series.sort((a, b) => compareLabelSets(a.labels, b.labels));
+      this.sorted = true;
+    }
+    return this.series;
+  }
+}
+
+class MemorySeriesWindow implements SeriesWindow {
+  private byKey = new Map<string, StoredSeries>();
+  private byName = new Map<string, NameBucket>();
+  private byObject = new WeakMap<object, StoredSeries>();
+  private gen = 0;
+  private present: StoredSeries[] = [];
+  private lastAppendAt = -Infinity;
+
+  constructor(private readonly retentionMs: number) {}
+
+  get seriesCount(): number {
+    return this.byKey.size;
+  }
+
+  get sampleCount(): number {
+    let n = 0;
+    for (const s of this.byKey.values()) n += s.len;
+    return n;
+  }
+
+  clear(): void {
+    this.byKey.clear();
+    this.byName.clear();
+    this.byObject = new WeakMap();
+    this.present = [];
+    this.gen = 0;
+    this.lastAppendAt = -Infinity;
+  }
+
+  append(tMs: number, samples: readonly SampleInput[]): void {
+    const gen = ++this.gen;
+    const present: StoredSeries[] = [];
+    for (const sample of samples) {
+      const s = this.lookup(sample.labels);
+      if (s.gen === gen) continue; // duplicate labels in one append: first one wins
+      s.gen = gen;
+      pushSample(s, tMs, sample.value);
+      present.push(s);
+    }
+    // Series present last time and missing now end with a staleness marker, as after a failed scrape.
+    for (const s of this.present) {
+      if (s.gen !== gen) pushStale(s, tMs);
+    }
+    this.present = present;
+    this.lastAppendAt = Math.max(this.lastAppendAt, tMs);
+    this.trim(this.lastAppendAt - this.retentionMs);
+  }
+
+  loadSeries(labels: Readonly<Labels> | LabelSet, points: readonly LoadPoint[]): void {
+    const ls = labels instanceof LabelSet ? labels : LabelSet.fromRecord(labels);
+    const s = this.getOrCreate(ls);
+    const lastT = s.len > 0 ? (s.ts[s.head + s.len - 1] as number) : -Infinity;
+    const inOrder = points.every((p, i) => p.t > (i === 0 ? lastT : (points[i - 1] as LoadPoint).t));
+    if (inOrder && (s.stale.length === 0 || (points[0]?.t ?? Infinity) > (s.stale[s.stale.length - 1] as number))) {
+      for (const p of points) {
+        if (p.stale) pushStale(s, p.t);
+        else pushSample(s, p.t, p.v);
+      }
+      return;
+    }
+    // Out-of-order load: merge everything, later points replacing earlier ones at the same timestamp.
+    const merged = new Map<number, LoadPoint>();
+    for (let i = s.head; i < s.head + s.len; i++) merged.set(s.ts[i] as number, { t: s.ts[i] as number, v: s.vs[i] as number });
+    for (const t of s.stale) merged.set(t, { t, v: NaN, stale: true });
+    for (const p of points) merged.set(p.t, p);
+    s.head = 0;
+    s.len = 0;
+    s.stale = NO_STALE;
+    for (const p of [...merged.values()].sort((a, b) => a.t - b.t)) {
+      if (p.stale) pushStale(s, p.t);
+      else pushSample(s, p.t, p.v);
+    }
+  }
+
+  select(matchers: readonly (LabelMatcher | CompiledMatcher)[], mintMs = -Infinity, maxtMs = Infinity): StoredSeries[] {
+    const compiled = matchers.map((m) => ('matches' in m ? m : compileMatcher(m)));
+    const candidates = this.candidates(compiled);
+    const out: StoredSeries[] = [];
+    const timeFiltered = mintMs !== -Infinity || maxtMs !== Infinity;
+    outer: for (const s of candidates) {
+      for (const m of compiled) {
+        if (!m.matches(s.labels.get(m.name))) continue outer;
+      }
+      if (timeFiltered && !overlaps(s, mintMs, maxtMs)) continue;
+      out.push(s);
+    }
+    return out;
+  }
+
+  private candidates(compiled: readonly CompiledMatcher[]): StoredSeries[] {
+    const nameEq = compiled.find((m) => m.name === METRIC_NAME && m.matcher.op === '=');
+    if (nameEq) return this.byName.get(nameEq.matcher.value)?.list() ?? [];
+    const all: StoredSeries[] = [];
+    for (const bucket of this.byName.values()) {
+      for (const s of bucket.list()) all.push(s);
+    }
+    return all.sort((a, b) => compareLabelSets(a.labels, b.labels));
+  }
+
+  /**
+   * Finds the series for a label record without sorting its names on every append: first by object identity
+   * (callers that reuse label objects pay nothing), then by the record's names and values in their own order.
+   */
+  private lookup(rec: Readonly<Labels>): StoredSeries {
+    let s = this.byObject.get(rec);
+    if (s && this.byKey.get(s.labels.key) === s) return s;
+    // Records whose names are already sorted (and have no empty values) spell their key directly.
+    let key = '';
+    let prev = '';
+    let sorted = true;
+    for (const n in rec) {
+      const v = rec[n] as string;
+      if (n <= prev || v === '') {
+        sorted = false;
+        break;
+      }
+      key += key === '' ? `${n}\xff${v}` : `\xff${n}\xff${v}`;
+      prev = n;
+    }
+    s = sorted ? this.byKey.get(key) : undefined;
+    if (!s) s = this.getOrCreate(LabelSet.fromRecord(rec));
+    this.byObject.set(rec, s);
+    return s;
+  }
+
+  private getOrCreate(ls: LabelSet): StoredSeries {
+    let s = this.byKey.get(ls.key);
+    if (s) return s;
+    s = {
+      labels: ls, ts: new Float64Array(INITIAL_CAPACITY), vs: new Float64Array(INITIAL_CAPACITY),
+      head: 0, len: 0, stale: NO_STALE, gen: 0,
+    };
+    this.byKey.set(ls.key, s);
+    const name = ls.get(METRIC_NAME);
+    let bucket = this.byName.get(name);
+    if (!bucket) {
+      bucket = new NameBucket();
+      this.byName.set(name, bucket);
+    }
+    bucket.add(s);
+    return s;
+  }
+
+  private trim(cutoff: number): void {
+    if (!Number.isFinite(cutoff)) return;
+    const dropped = new Set<string>();
+    for (const s of this.byKey.values()) {
+      if (s.len > 0 && (s.ts[s.head] as number) < cutoff) {
+        const idx = lowerBound(s.ts, s.head, s.head + s.len, cutoff);
+        s.len -= idx - s.head;
+        s.head = idx;
+      }
+      if (s.stale.length > 0 && (s.stale[0] as number) < cutoff) {
+        const kept = s.stale.filter((t) => t >= cutoff);
+        s.stale = kept.length > 0 ? kept : NO_STALE;
+      }
+      if (s.len === 0 && s.stale.length === 0 && s.gen !== this.gen) {
+        this.byKey.delete(s.labels.key);
+        dropped.add(s.labels.get(METRIC_NAME));
+      }
+    }
+    for (const name of dropped) {
+      const bucket = this.byName.get(name);
+      if (!bucket) continue;
+      bucket.series = bucket.series.filter((s) => this.byKey.get(s.labels.key) === s);
+      if (bucket.series.length === 0) this.byName.delete(name);
+    }
+  }
+}
+
+function overlaps(s: StoredSeries, mint: number, maxt: number): boolean {
+  if (s.len > 0) {
+    const i = lowerBound(s.ts, s.head, s.head + s.len, mint);
+    if (i < s.head + s.len && (s.ts[i] as number) <= maxt) return true;
+  }
+  return s.stale.some((t) => t >= mint && t <= maxt);
+}
+
+function pushSample(s: StoredSeries, t: number, v: number): void {
+  const end = s.head + s.len;
+  if (s.len > 0 && t <= (s.ts[end - 1] as number)) {
+    // Appends are expected in time order; an equal timestamp overwrites, an older one is ignored.
+    if (t === s.ts[end - 1]) s.vs[end - 1] = v;
+    return;
+  }
+  if (end === s.ts.length) grow(s);
+  const at = s.head + s.len;
+  s.ts[at] = t;
+  s.vs[at] = v;
+  s.len++;
+}
+
+function pushStale(s: StoredSeries, t: number): void {
+  const last = s.stale[s.stale.length - 1];
+  if (last !== undefined && t <= last) return;
+  if (s.stale === NO_STALE) s.stale = [t];
+  else s.stale.push(t);
+}
+
+function grow(s: StoredSeries): void {
+  // Once retention trims the head, reuse that space instead of growing: with a steady scrape interval the
+  // array then stays at the size the window needs (plus one), which is what keeps 100k series small.
+  if (s.head > 0) {
+    s.ts.copyWithin(0, s.head, s.head + s.len);
+    s.vs.copyWithin(0, s.head, s.head + s.len);
+    s.head = 0;
+    return;
+  }
+  const cap = Math.max(INITIAL_CAPACITY, Math.ceil(s.ts.length * 1.5));
+  const ts = new Float64Array(cap);
+  const vs = new Float64Array(cap);
+  ts.set(s.ts.subarray(0, s.len));
+  vs.set(s.vs.subarray(0, s.len));
+  s.ts = ts;
+  s.vs = vs;
+}
+
+/** First index in [lo, hi) with arr[i] >= x. */
+export function lowerBound(arr: Float64Array, lo: number, hi: number, x: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((arr[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index in [lo, hi) with arr[i] > x. */
+export function upperBound(arr: Float64Array, lo: number, hi: number, x: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((arr[mid] as number) <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
