@@ -35,7 +35,8 @@ describe('config errors', () => {
     ['invalid-timeout-over-interval.yaml', 'checks[0].timeout (invalid-timeout-over-interval.yaml:5): the timeout (10s) is longer than the interval (5s)'],
     ['invalid-unknown-key.yaml', 'checks[0].intervl (invalid-unknown-key.yaml:4): unknown key "intervl"'],
     ['invalid-unknown-top-level-key.yaml', 'chekcs (invalid-unknown-top-level-key.yaml:1): unknown key "chekcs"'],
-    ['invalid-yaml-syntax.yaml', 'invalid-yaml-syntax.yaml:4: invalid YAML: Sequence item without - indicator'],
+    ['invalid-yaml-syntax.yaml', 'invalid-yaml-syntax.yaml:4: invalid YAML: bad indentation of a sequence entry'],
+    ['invalid-duplicate-key.yaml', 'invalid-duplicate-key.yaml:3: invalid YAML: duplicated mapping key'],
     ['invalid.json', 'checks[0].interval (invalid.json:3): expected a duration like "5s", got 10'],
   ])('%s', (file, message) => {
     expect(problems(file)).toEqual([message]);
