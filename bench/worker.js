@@ -336,8 +336,8 @@ async function renderPart({ ports, dir, options }) {
       const c = performance.now();
       cold.push(b - a);
       warm.push(c - b);
-      bytes = Buffer.byteLength(body);
-      lines = countLines(body);
+      bytes = body.reduce((n, part) => n + part.length, 0);
+      lines = body.reduce((n, part) => n + countLines(part.toString('utf8')), 0);
     }
     const pick = (v) => {
       const s = summary(v);

@@ -44,7 +44,7 @@ export interface App {
   /** Runs every check once, now, and records the results. */
   runOnce(): Promise<CheckResult[]>;
   /** Everything /metrics shows, in the given format. */
-  metrics(format: ExpositionFormat): Promise<Buffer>;
+  metrics(format: ExpositionFormat): Promise<Buffer[]>;
   /** The per-check series, structured. */
   readonly checkMetrics: CheckMetrics;
   /** Stops scheduling, waits for runs in flight up to `graceMs`, closes the server. */
@@ -114,9 +114,12 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
   apply(config);
   self.configReloaded(true, clock.now());
 
-  const metrics = async (format: ExpositionFormat): Promise<Buffer> => {
+  // Parts, not one buffer: a 30 MB exposition is not copied once more to be sent.
+  const metrics = async (format: ExpositionFormat): Promise<Buffer[]> => {
     const own = render((await registry.getMetricsAsJSON()) as Snapshot, format, { open: true });
-    return Buffer.concat([Buffer.from(own, 'utf8'), checkMetrics.render(format), format === 'openmetrics' ? EOF : Buffer.alloc(0)]);
+    const parts = [Buffer.from(own, 'utf8'), checkMetrics.render(format)];
+    if (format === 'openmetrics') parts.push(EOF);
+    return parts;
   };
 
   return {

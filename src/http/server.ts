@@ -1,17 +1,14 @@
 // The HTTP surface: /metrics (text or OpenMetrics, gzip when asked), the lifecycle endpoints
 // Prometheus users know (/-/healthy, /-/ready, /-/reload) and JSON 404s for everything else.
-import { promisify } from 'node:util';
-import { gzip as gzipCb } from 'node:zlib';
+import { createGzip } from 'node:zlib';
 import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { contentTypeOf, negotiate, type ExpositionFormat } from '../metrics/exposition.js';
 
-const gzip = promisify(gzipCb);
-
 export interface HttpDeps {
   logger: Logger;
-  /** The whole exposition as UTF-8 bytes. */
-  metrics(format: ExpositionFormat): Promise<Buffer>;
+  /** The whole exposition as UTF-8 bytes, in parts to be sent in order. */
+  metrics(format: ExpositionFormat): Promise<Buffer[]>;
   ready(): boolean;
   /** Reloads the config; resolves to the problems found (empty when it was applied). */
   reload(): Promise<string[]>;
@@ -24,16 +21,22 @@ export function createHttpApp(deps: HttpDeps): Express {
 
   app.get('/metrics', async (req: Request, res: Response) => {
     const format = negotiate(req.get('accept'));
-    const body = await deps.metrics(format);
+    const parts = await deps.metrics(format);
+    const size = parts.reduce((n, p) => n + p.length, 0);
     res.set('Content-Type', contentTypeOf(format));
     res.set('Cache-Control', 'no-store');
-    if (/\bgzip\b/.test(req.get('accept-encoding') ?? '') && body.length > 1024) {
+    res.set('Vary', 'Accept-Encoding');
+    let out: NodeJS.WritableStream = res;
+    if (/\bgzip\b/.test(req.get('accept-encoding') ?? '') && size > 1024) {
       res.set('Content-Encoding', 'gzip');
-      res.set('Vary', 'Accept-Encoding');
-      res.send(await gzip(body, { level: 1 }));
-      return;
+      const gz = createGzip({ level: 1 });
+      gz.pipe(res);
+      out = gz;
+    } else {
+      res.set('Content-Length', String(size));
     }
-    res.send(body);
+    for (const part of parts) out.write(part);
+    out.end();
   });
 
   app.get('/-/healthy', (_req, res) => {
