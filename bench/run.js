@@ -298,8 +298,10 @@ try {
     out(`[render] /metrics with ${r.checks} checks that have a result (runOnce took ${r.runOnceSeconds}s, ${r.runOnceFailures} failed), ${r.text.renders} + ${r.openmetrics.renders} renders`);
     for (const format of ['text', 'openmetrics']) {
       const f = r[format];
-      row(`${format}: every check changed, median / max`, `${f.totalMs.median} / ${f.totalMs.max} ms`, `(target < 250 ms: ${f.totalMs.max < 250 ? 'met' : f.totalMs.median < 250 ? 'median met, max MISSED' : 'MISSED'})`);
-      row(`${format}: no check changed, median / max`, `${f.warmMs.median} / ${f.warmMs.max} ms`);
+      row(`${format}: scrape after every check changed, lines rebuilt in the background, median / max`, `${f.preparedMs.median} / ${f.preparedMs.max} ms`, `(target < 250 ms: ${f.preparedMs.max < 250 ? 'met' : f.preparedMs.median < 250 ? 'median met, max MISSED' : 'MISSED'})`);
+      row(`${format}: background rebuild of 10,000 checks (spread over the interval), median`, `${f.backgroundMs.median} ms`);
+      row(`${format}: scrape right after every check changed (nothing prepared), median / max`, `${f.totalMs.median} / ${f.totalMs.max} ms`);
+      row(`${format}: scrape with no check changed, median / max`, `${f.warmMs.median} / ${f.warmMs.max} ms`);
       row(`${format}: body`, `${f.bodyMB} MB`, `(${f.bodyBytes} bytes, ${f.lines} lines)`);
     }
     warnings(r);

@@ -83,6 +83,7 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
   const record = (result: CheckResult) => {
     const change = store.record(result);
     if (!change) return;
+    checkMetrics.changed(change.entry);
     const { previous, entry } = change;
     const now = entry.state;
     // A repeating failure is logged again only when what is wrong changes.
@@ -104,7 +105,7 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
   });
   const self = registerSelfMetrics(registry, deps.build, () => scheduler.inFlight());
   const kindMetrics = Object.values(deps.kinds).flatMap((k) => k.metrics);
-  const checkMetrics = createCheckMetrics(store, kindMetrics);
+  const checkMetrics = createCheckMetrics(store, kindMetrics, { defer: (fn) => setImmediate(fn) });
   if (config.host.enabled) registerHostMetrics(registry, { procRoot: deps.procRoot, logger: logger.child({ component: 'host' }) }, config.host);
 
   const apply = (next: HealthmonConfig) => {

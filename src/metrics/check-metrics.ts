@@ -32,6 +32,11 @@ export interface CheckSample {
 export interface CheckMetrics {
   /** The exposition of every per-check family, in the given format, as UTF-8. */
   render(format: ExpositionFormat): Buffer;
+  /**
+   * Says a check recorded a result: its lines are rebuilt soon, in small batches between other
+   * work and in the format last scraped, so a scrape mostly copies what is ready.
+   */
+  changed(entry: CheckEntry): void;
   /** The same series as structured samples (for readers other than /metrics). */
   samples(): CheckSample[];
 }
@@ -135,7 +140,14 @@ interface Cached {
   om: Rendered | undefined;
 }
 
-export function createCheckMetrics(store: StateStore, probeMetrics: readonly MetricSpec[]): CheckMetrics {
+export interface CheckMetricsDeps {
+  /** Runs a batch of background rendering later; setImmediate in the app, direct in tests. */
+  defer(fn: () => void): void;
+}
+
+const BATCH = 256;
+
+export function createCheckMetrics(store: StateStore, probeMetrics: readonly MetricSpec[], deps: CheckMetricsDeps): CheckMetrics {
   const defs = families(probeMetrics);
   const baseText = new WeakMap<CheckSpec, string>();
   const cache = new WeakMap<CheckEntry, Cached>();
@@ -180,8 +192,31 @@ export function createCheckMetrics(store: StateStore, probeMetrics: readonly Met
     return (c.text ??= linesOf(e, false));
   };
 
+  let lastFormat: ExpositionFormat | undefined;
+  const dirty = new Set<CheckEntry>();
+  let flushing = false;
+  const flush = () => {
+    let n = 0;
+    for (const e of dirty) {
+      dirty.delete(e);
+      if (lastFormat !== undefined) cached(e, lastFormat === 'openmetrics');
+      if (++n === BATCH) break;
+    }
+    flushing = dirty.size > 0;
+    if (flushing) deps.defer(flush);
+  };
+
   return {
+    changed(entry) {
+      if (lastFormat === undefined) return; // nobody scrapes: render on demand only
+      dirty.add(entry);
+      if (!flushing) {
+        flushing = true;
+        deps.defer(flush);
+      }
+    },
     render(format) {
+      lastFormat = format;
       const om = format === 'openmetrics';
       const entries = [...store.entries()].map((e) => cached(e, om));
       const headers = defs.map((def) => {
