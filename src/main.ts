@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createApp } from './app.js';
+import { checkRules } from './cli/check-rules.js';
 import { formatTable, onceExitCode, onceRows } from './cli/once.js';
 import { ConfigError } from './config/issues.js';
 import { loadConfig } from './config/load.js';
@@ -13,7 +14,8 @@ import { PROBE_KINDS } from './probes/index.js';
 const USAGE = `Usage:
   healthmon [--config FILE]                run: probe on schedule, serve /metrics
   healthmon once [--config FILE] [--json]  run every check once and exit (also: --once)
-  healthmon check config FILE              validate a config file and exit
+  healthmon check config FILE…             validate config files and exit
+  healthmon check rules FILE…              validate Prometheus rule files as promtool does
 
 Options:
   --config FILE        config file, YAML or JSON (default: healthmon.yaml)
@@ -22,7 +24,7 @@ Options:
   --log-format FORMAT  json or pretty (default: pretty on a terminal, else json)
   --version, --help
 
-Exit codes: 0 ok; 1 a critical check is down ('once'); 2 bad config or usage.
+Exit codes: 0 ok; 1 a critical check is down ('once') or a rule file is bad; 2 bad config or usage.
 `;
 
 function version(): string {
@@ -82,6 +84,11 @@ async function main(argv: string[]): Promise<void> {
       }
     }
     process.exit(bad ? 2 : 0);
+  }
+  if (command.startsWith('check rules')) {
+    const files = positionals.slice(2);
+    if (files.length === 0) fail(`check rules needs a FILE\n\n${USAGE}`);
+    process.exit(checkRules(files, (s) => process.stdout.write(s), (s) => process.stderr.write(s)));
   }
   if (command !== '' && command !== 'once' && command !== 'run') fail(`unknown command "${command}"\n\n${USAGE}`);
 

@@ -40,6 +40,16 @@ describe('healthmon CLI', () => {
     expect(bad.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('check rules: SUCCESS with the rule count, or FAILED with file:line and exit 1', () => {
+    const good = tempConfig('groups:\n  - name: g\n    rules:\n      - alert: Down\n        expr: up == 0\n        for: 1m\n');
+    const ok = cli(['check', 'rules', good]);
+    expect(ok).toMatchObject({ code: 0, stdout: `Checking ${good}\n  SUCCESS: 1 rules found\n` });
+    const bad = tempConfig('groups:\n  - name: g\n    rules:\n      - alert: Down\n        expr: rate(up)\n');
+    const failed = cli(['check', 'rules', bad]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(`${bad}:5: group "g", rule 1, "Down": could not parse expression: 1:6: parse error: expected type range vector`);
+  });
+
   it('exits 2 on a config that does not exist', () => {
     const run = cli(['--config', '/nonexistent/healthmon.yaml', 'once']);
     expect(run.code).toBe(2);
