@@ -54,7 +54,8 @@ export function readConfigFile(file: string, deps: ExpandDeps): ParseResult {
   return parseConfigText(text, file, deps);
 }
 
-function lineAt(doc: Document, lines: LineCounter, path: IssuePath, key?: string): number | undefined {
+/** The line of the deepest node on `path` the document has; with `key`, of that key. */
+export function lineAt(doc: Document, lines: LineCounter, path: IssuePath, key?: string): number | undefined {
   // Walk as deep as the document goes; an issue about a missing field points at its parent.
   let node: unknown = doc.contents;
   let best: Node | undefined = doc.contents ?? undefined;

@@ -1,6 +1,7 @@
 // Rule files in Prometheus's format (groups → alerting and recording rules), validated as
 // promtool 2.42 validates them, every problem reported with file and line.
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { LineCounter, parseAllDocuments } from 'yaml';
+import { lineAt } from '../config/source.js';
 import { parseDuration } from '../core/duration.js';
 import { parseExpr, type Expr } from '../promql/index.js';
 import { checkTemplate } from './template/index.js';
@@ -49,7 +50,9 @@ export function parseRuleFile(text: string, file: string): ParsedRuleFile {
     for (const e of doc.errors) errors.push(`${file}:${lines.linePos(e.pos[0]).line}: invalid YAML: ${e.message.split('\n')[0]}`);
     return { groups: [], errors };
   }
-  const at: At = (path, message) => errors.push(`${file}:${lineAt(doc, lines, path)}: ${message}`);
+  // Problems about a field point at its key; aliased nodes point at the nearest written parent.
+  const at: At = (path, message) => errors.push(`${file}:${line(path)}: ${message}`);
+  const line = (path: Path) => lineAt(doc, lines, path, typeof path.at(-1) === 'string' ? (path.at(-1) as string) : undefined) ?? 0;
   const root: unknown = doc.toJS({ maxAliasCount: 1000 });
   const groups: RuleGroupDef[] = [];
   if (root === null || root === undefined) return { groups, errors };
@@ -94,7 +97,7 @@ export function parseRuleFile(text: string, file: string): ParsedRuleFile {
           at(rulePath, `group "${name}", rule ${ri + 1}: a rule must be a mapping`);
           return;
         }
-        const rule = parseRule(r, ri + 1, name, rulePath, at, lineAt(doc, lines, rulePath));
+        const rule = parseRule(r, ri + 1, name, rulePath, at, line(rulePath));
         if (rule) group.rules.push(rule);
       });
     }
@@ -182,22 +185,4 @@ function durationField(map: Record<string, unknown>, field: string, path: Path, 
   const ms = parseDuration(value);
   if (ms === undefined) at([...path, field], `invalid duration ${JSON.stringify(value)} in ${field}`);
   return ms;
-}
-
-/** The line of the deepest node on `path` that the document has (aliases end the walk). */
-function lineAt(doc: Document, lines: LineCounter, path: Path): number {
-  let node: unknown = doc.contents;
-  let best = node as Node | undefined;
-  for (const part of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === part);
-      if (!pair) break;
-      if (isScalar(pair.key)) best = pair.key;
-      node = pair.value;
-    } else if (isSeq(node) && typeof part === 'number') {
-      node = node.items[part];
-      if (node && typeof node === 'object' && 'range' in node) best = node as Node;
-    } else break;
-  }
-  return best?.range ? lines.linePos(best.range[0]).line : 0;
 }
