@@ -14,7 +14,3 @@ export const SECRET_KEYS = new Set([
   'auth_password',
 ]);
 
-/** Keys whose values are secrets wherever they appear (`url` only where it is a receiver's). */
-export function isSecretKey(key: string): boolean {
-  return SECRET_KEYS.has(key) && key !== 'url';
-}

@@ -26,11 +26,11 @@ export function parseDuration(text: string): number | undefined {
   return total;
 }
 
-/** Formats milliseconds in the same notation, largest units first ("1h30m", "250ms", "0s"). */
+/** Formats milliseconds in the same notation, largest units first ("1h30m", "250ms", "0s", "-5m"). */
 export function formatDuration(ms: number): string {
   if (ms === 0) return '0s';
-  let rest = Math.round(ms);
-  let out = '';
+  let rest = Math.round(Math.abs(ms));
+  let out = ms < 0 ? '-' : '';
   for (const unit of ORDER) {
     const size = UNIT_MS[unit] ?? 1;
     const n = Math.floor(rest / size);

@@ -54,11 +54,4 @@ describe('check metrics', () => {
     expect(text).toContain('healthmon_check_duration_seconds_bucket{check="a",kind="test",le="1"} 1\n');
     expect(text).toContain('# TYPE healthmon_checks_total counter\n');
   });
-
-  it('gives the same series as structured samples', () => {
-    const { metrics, record } = setup();
-    record(result('b', false));
-    const samples = metrics.samples();
-    expect(samples).toContainEqual({ name: 'healthmon_check_failure_reason', labels: { check: 'b', kind: 'test', reason: 'timeout' }, value: 1 });
-  });
 });

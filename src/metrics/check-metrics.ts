@@ -23,12 +23,6 @@ interface CheckFamily {
   samples(e: CheckEntry, emit: Emit, observed: ObservationsByMetric): void;
 }
 
-export interface CheckSample {
-  name: string;
-  labels: Labels;
-  value: number;
-}
-
 export interface CheckMetrics {
   /** The exposition of every per-check family, in the given format, as UTF-8. */
   render(format: ExpositionFormat): Buffer;
@@ -37,8 +31,6 @@ export interface CheckMetrics {
    * work and in the format last scraped, so a scrape mostly copies what is ready.
    */
   changed(entry: CheckEntry): void;
-  /** The same series as structured samples (for readers other than /metrics). */
-  samples(): CheckSample[];
 }
 
 function families(probeMetrics: readonly MetricSpec[]): CheckFamily[] {
@@ -231,17 +223,6 @@ export function createCheckMetrics(store: StateStore, probeMetrics: readonly Met
         at += headers[f]!.copy(out, at);
         for (const r of entries) at += r.bytes.copy(out, at, r.offsets[f]!, r.offsets[f + 1]!);
       });
-      return out;
-    },
-    samples() {
-      const out: CheckSample[] = [];
-      for (const e of store.entries()) {
-        const labels = { check: e.spec.name, kind: e.spec.kind, ...e.spec.labels };
-        const observed = groupObservations(e);
-        for (const def of defs) {
-          def.samples(e, (extra, value, suffix = '') => out.push({ name: `${def.name}${suffix}`, labels: extra ? { ...labels, ...extra } : labels, value }), observed);
-        }
-      }
       return out;
     },
   };

@@ -1,6 +1,7 @@
 // The connection set-up shared by the tcp, tls and http kinds: resolve, connect, optional TLS
 // handshake, each timed as a phase and bound to the attempt's deadline.
 import dns from 'node:dns';
+import { once } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { FailureReason } from '../core/failure-reason.js';
@@ -122,50 +123,45 @@ function lookup(host: string, family: 4 | 6 | undefined, signal: AbortSignal): P
   });
 }
 
-function connect(host: string, port: number, signal: AbortSignal): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const socket = net.connect({ host, port, noDelay: true });
-    const settle = (err?: unknown) => {
-      socket.off('connect', onConnect);
-      socket.off('error', settle);
-      signal.removeEventListener('abort', onAbort);
-      if (err === undefined) return resolve(socket);
-      socket.destroy();
-      reject(err);
-    };
-    const onConnect = () => settle();
-    const onAbort = () => settle(signal.reason);
-    socket.once('connect', onConnect);
-    socket.once('error', settle);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+async function connect(host: string, port: number, signal: AbortSignal): Promise<net.Socket> {
+  signal.throwIfAborted();
+  const socket = net.connect({ host, port, noDelay: true });
+  try {
+    await once(socket, 'connect', { signal });
+    return socket;
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  }
 }
 
-function handshake(socket: net.Socket, target: DialTarget, client: TlsClient, signal: AbortSignal): Promise<tls.TLSSocket> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      socket.destroy();
-      return reject(signal.reason);
-    }
-    // SNI must not carry an IP address; the identity check then falls back to `host`.
-    const servername = client.serverName ?? (net.isIP(target.host) === 0 ? target.host : undefined);
-    // Verification is judged after the handshake, so that an expired or untrusted chain can
-    // still be read and reported.
-    const secure = tls.connect({ socket, host: target.host, servername, secureContext: client.context, rejectUnauthorized: false });
-    const settle = (err?: unknown) => {
-      secure.off('secureConnect', onSecure);
-      secure.off('error', settle);
-      signal.removeEventListener('abort', onAbort);
-      if (err === undefined) return resolve(secure);
-      secure.destroy();
-      socket.destroy();
-      reject(err);
-    };
-    const onSecure = () => settle();
-    const onAbort = () => settle(signal.reason);
-    secure.once('secureConnect', onSecure);
-    secure.once('error', settle);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+async function handshake(socket: net.Socket, target: DialTarget, client: TlsClient, signal: AbortSignal): Promise<tls.TLSSocket> {
+  if (signal.aborted) {
+    socket.destroy();
+    throw signal.reason;
+  }
+  // SNI must not carry an IP address; the identity check then falls back to `host`.
+  const servername = client.serverName ?? (net.isIP(target.host) === 0 ? target.host : undefined);
+  // Verification is judged after the handshake, so that an expired or untrusted chain can
+  // still be read and reported.
+  const secure = tls.connect({ socket, host: target.host, servername, secureContext: client.context, rejectUnauthorized: false });
+  try {
+    await once(secure, 'secureConnect', { signal });
+    return secure;
+  } catch (err) {
+    secure.destroy();
+    socket.destroy();
+    throw err;
+  }
 }
+
+/** How a host and port are written as a target: `[::1]:53` for IPv6, `host:port` otherwise. */
+export function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** The name-resolution gauge every kind that dials a host name reports (blackbox's name). */
+export const DNS_LOOKUP_METRIC = {
+  name: 'probe_dns_lookup_time_seconds',
+  help: 'Seconds spent resolving the host name (summed over redirects for http).',
+} as const;

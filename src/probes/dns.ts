@@ -21,6 +21,7 @@ import type { Observation, ProbeOutcome } from '../core/check-result.js';
 import { reasonFromError, type FailureReason } from '../core/failure-reason.js';
 import { regex, shown } from '../config/fields.js';
 import type { ProbeContext, ProbeKind } from './types.js';
+import { DNS_LOOKUP_METRIC } from './dial.js';
 
 export const DNS_RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'SRV', 'NS'] as const;
 export type DnsRecordType = (typeof DNS_RECORD_TYPES)[number];
@@ -288,7 +289,7 @@ export const dnsKind: ProbeKind<DnsSettings> = {
   target: (s) => `${s.name} ${s.type} @${describeServer(s.server)}`,
   metrics: [
     // Same help as the tcp and http kinds: the first declaration of a shared name is the one shown.
-    { name: 'probe_dns_lookup_time_seconds', help: 'Seconds spent resolving the host name, summed over redirects.' },
+    DNS_LOOKUP_METRIC,
     { name: 'probe_dns_duration_seconds', help: 'Duration of the DNS probe by phase, in seconds.', labels: ['phase'] },
     { name: 'probe_dns_query_succeeded', help: 'Whether the DNS server answered the query, whatever the response code.' },
     { name: 'probe_dns_answer_rrs', help: 'Number of records in the answer section.' },

@@ -4,7 +4,7 @@ import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http'
 import { z } from 'zod';
 import type { Observation, ProbeOutcome } from '../core/check-result.js';
 import { byteSize, regex, shown } from '../config/fields.js';
-import { dial, failureFrom, lap, type Failure, type Stage } from './dial.js';
+import { DNS_LOOKUP_METRIC, dial, failureFrom, lap, type Failure, type Stage } from './dial.js';
 import { checkJsonCondition, checkStatus, DEFAULT_STATUS_CODES, jsonConditions, statusCodes, type JsonCondition, type StatusCodes } from './http-conditions.js';
 import { defaultTlsClient, TLS_METRICS, tlsBlock, tlsObservations, type TlsClient, type TlsPeer } from './tls-settings.js';
 import type { ProbeContext, ProbeKind } from './types.js';
@@ -250,7 +250,7 @@ export const httpKind: ProbeKind<HttpSettings> = {
   target: (s) => `${s.url.origin}${s.url.pathname}`,
   metrics: [
     { name: 'probe_http_duration_seconds', help: 'Duration of the http request by phase, summed over all redirects.', labels: ['phase'] },
-    { name: 'probe_dns_lookup_time_seconds', help: 'Seconds spent resolving the host name, summed over redirects.' },
+    DNS_LOOKUP_METRIC,
     { name: 'probe_http_status_code', help: 'Status code of the final response; 0 when none arrived.' },
     { name: 'probe_http_content_length', help: 'Content-Length of the final response; -1 when not given.' },
     { name: 'probe_http_uncompressed_body_length', help: 'Bytes of the final response body that were read.' },

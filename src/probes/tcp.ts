@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import { z } from 'zod';
 import type { Observation, ProbeOutcome } from '../core/check-result.js';
 import { byteSize, regex } from '../config/fields.js';
-import { dial, failureFrom, lap, type Failure, type Stage } from './dial.js';
+import { DNS_LOOKUP_METRIC, dial, failureFrom, hostPort, lap, type Failure, type Stage } from './dial.js';
 import { TLS_METRICS, tlsObservations, tlsSwitchOrBlock, type TlsClient } from './tls-settings.js';
 import type { ProbeContext, ProbeKind } from './types.js';
 
@@ -103,9 +103,9 @@ export const tcpKind: ProbeKind<TcpSettings> = {
   kind: 'tcp',
   schema,
   probe: probeTcp,
-  target: (s) => (s.host.includes(':') ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`),
+  target: (s) => hostPort(s.host, s.port),
   metrics: [
-    { name: 'probe_dns_lookup_time_seconds', help: 'Seconds spent resolving the host name, summed over redirects.' },
+    DNS_LOOKUP_METRIC,
     { name: 'probe_failed_due_to_regex', help: 'Whether the probe failed because of a regular expression on the reply.' },
     ...TLS_METRICS,
   ],

@@ -2,7 +2,7 @@
 // it expires: fewer than warn_days left degrades the check, fewer than fail_days fails it.
 import { z } from 'zod';
 import type { Observation, ProbeOutcome } from '../core/check-result.js';
-import { dial, isoSeconds, type Failure } from './dial.js';
+import { DNS_LOOKUP_METRIC, dial, hostPort, isoSeconds, type Failure } from './dial.js';
 import { hostField, portField } from './tcp.js';
 import { buildTlsClient, earliestExpiring, TLS_METRICS, tlsFields, tlsObservations, type PeerCert, type TlsClient, type TlsPeer } from './tls-settings.js';
 import type { ProbeContext, ProbeKind } from './types.js';
@@ -91,9 +91,9 @@ export const tlsKind: ProbeKind<TlsSettings> = {
   kind: 'tls',
   schema,
   probe: probeTls,
-  target: (s) => (s.host.includes(':') ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`),
+  target: (s) => hostPort(s.host, s.port),
   metrics: [
-    { name: 'probe_dns_lookup_time_seconds', help: 'Seconds spent resolving the host name, summed over redirects.' },
+    DNS_LOOKUP_METRIC,
     ...TLS_METRICS,
     {
       name: 'probe_ssl_last_chain_info',

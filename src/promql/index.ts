@@ -9,4 +9,5 @@ export type { SeriesWindow, SeriesWindowOptions, SampleInput, LoadPoint, StoredS
 export { createEngine } from './engine.js';
 export type { Engine, EngineOptions, QueryResult, QueryAnnotations, Sample, Series, Point } from './engine.js';
 export { formatLabels, LabelSet, type Labels } from './labels.js';
-export { formatDuration, parseDurationMs } from './literals.js';
+export { formatDuration } from '../core/duration.js';
+export { parseDurationMs } from './literals.js';

@@ -1,33 +1,11 @@
 // Conversion of PromQL literal tokens (numbers, durations, strings), which lezer-promql leaves as raw text.
+import { parseDuration } from '../core/duration.js';
 // Durations follow Prometheus: units y w d h m s ms, combinable in descending order ("1h30m"); bare numbers are seconds.
-
-const UNIT_MS: Record<string, number> = {
-  y: 365 * 24 * 3600_000,
-  w: 7 * 24 * 3600_000,
-  d: 24 * 3600_000,
-  h: 3600_000,
-  m: 60_000,
-  s: 1000,
-  ms: 1,
-};
-const UNIT_ORDER = ['y', 'w', 'd', 'h', 'm', 's', 'ms'];
-const DURATION_RE = /^(?:\d+(?:ms|[ywdhms]))+$/;
-const DURATION_PART_RE = /(\d+)(ms|[ywdhms])/g;
 
 /** Parses a unit duration like "1h30m" into ms; returns null if the text is not one. */
 export function parseUnitDuration(text: string): number | null {
-  if (!DURATION_RE.test(text)) return null;
-  let total = 0;
-  let lastUnit = -1;
-  for (const m of text.matchAll(DURATION_PART_RE)) {
-    const unit = m[2] as string;
-    const idx = UNIT_ORDER.indexOf(unit);
-    // Prometheus rejects repeated or out-of-order units ("1m1h").
-    if (idx <= lastUnit) return null;
-    lastUnit = idx;
-    total += Number(m[1]) * (UNIT_MS[unit] as number);
-  }
-  return total;
+  // A bare "0" is a number of seconds in PromQL, read by parseNumberText, not a unit duration.
+  return text === '0' ? null : (parseDuration(text) ?? null);
 }
 
 /** A duration as written in `[...]`, `offset` or a load step: unit form or a number of seconds. */
@@ -153,16 +131,3 @@ function decodeByteString(_decoded: string, body: string): string {
 }
 
 /** Formats ms as a Prometheus duration string ("1h30m", "0s"). */
-export function formatDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  let rest = Math.abs(ms);
-  let out = ms < 0 ? '-' : '';
-  for (const u of UNIT_ORDER) {
-    const size = UNIT_MS[u] as number;
-    if (rest >= size) {
-      out += `${Math.floor(rest / size)}${u}`;
-      rest %= size;
-    }
-  }
-  return out;
-}
