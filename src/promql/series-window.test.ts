@@ -18,6 +18,19 @@ describe('series window', () => {
     expect(back.type === 'vector' && back.samples).toEqual([{ labels: { __name__: 'up', job: 'node', instance: 'b' }, value: 0 }]);
   });
 
+  it('marks staleness per source, so rule outputs and the snapshot append independently', () => {
+    const window = createSeriesWindow({ retentionMs: 3_600_000 });
+    const engine = createEngine({ window });
+    const rec = (v: number) => ({ labels: { __name__: 'job:up:sum' }, value: v });
+    window.append(0, [up('a', 1)], 'metrics');
+    window.append(0, [rec(1)], 'rule');
+    window.append(15_000, [up('a', 1)], 'metrics');
+    expect(engine.instant('job:up:sum', 20_000)).toMatchObject({ samples: [{ value: 1 }] });
+    window.append(15_000, [], 'rule');
+    expect(engine.instant('job:up:sum', 20_000)).toMatchObject({ samples: [] });
+    expect(engine.instant('up', 20_000)).toMatchObject({ samples: [{ value: 1 }] });
+  });
+
   it('keeps a real NaN value distinct from a staleness marker', () => {
     const window = createSeriesWindow({ retentionMs: 3_600_000 });
     window.append(0, [up('a', NaN)]);

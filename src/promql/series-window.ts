@@ -38,7 +38,11 @@ export interface StoredSeries {
 }
 
 export interface SeriesWindow {
-  append(tMs: number, samples: readonly SampleInput[]): void;
+  /**
+   * Appends what one source (the /metrics snapshot, one rule's output) holds at `tMs`. A series the
+   * same source appended last time and not now gets a staleness marker, as after a failed scrape.
+   */
+  append(tMs: number, samples: readonly SampleInput[], source?: string): void;
   /** Adds points with arbitrary timestamps (tests, conformance); no staleness is inferred. */
   loadSeries(labels: Readonly<Labels> | LabelSet, points: readonly LoadPoint[]): void;
   /** Series matching every matcher that have a sample or marker in [mintMs, maxtMs], sorted by labels. */
@@ -80,8 +84,10 @@ class MemorySeriesWindow implements SeriesWindow {
   private byName = new Map<string, NameBucket>();
   private byObject = new WeakMap<object, StoredSeries>();
   private gen = 0;
-  private present: StoredSeries[] = [];
+  /** Per source: the generation of its last append and the series it held. */
+  private sources = new Map<string, { gen: number; present: StoredSeries[] }>();
   private lastAppendAt = -Infinity;
+  private trimmedAt = -Infinity;
 
   constructor(private readonly retentionMs: number) {}
 
@@ -99,12 +105,13 @@ class MemorySeriesWindow implements SeriesWindow {
     this.byKey.clear();
     this.byName.clear();
     this.byObject = new WeakMap();
-    this.present = [];
+    this.sources.clear();
     this.gen = 0;
     this.lastAppendAt = -Infinity;
+    this.trimmedAt = -Infinity;
   }
 
-  append(tMs: number, samples: readonly SampleInput[]): void {
+  append(tMs: number, samples: readonly SampleInput[], source = ''): void {
     const gen = ++this.gen;
     const present: StoredSeries[] = [];
     for (const sample of samples) {
@@ -114,13 +121,18 @@ class MemorySeriesWindow implements SeriesWindow {
       pushSample(s, tMs, sample.value);
       present.push(s);
     }
-    // Series present last time and missing now end with a staleness marker, as after a failed scrape.
-    for (const s of this.present) {
+    const previous = this.sources.get(source);
+    for (const s of previous?.present ?? []) {
       if (s.gen !== gen) pushStale(s, tMs);
     }
-    this.present = present;
+    if (present.length > 0) this.sources.set(source, { gen, present });
+    else this.sources.delete(source);
     this.lastAppendAt = Math.max(this.lastAppendAt, tMs);
-    this.trim(this.lastAppendAt - this.retentionMs);
+    // Many sources append at one instant (every rule of a group); trimming once per instant is enough.
+    if (this.lastAppendAt > this.trimmedAt) {
+      this.trimmedAt = this.lastAppendAt;
+      this.trim(this.lastAppendAt - this.retentionMs);
+    }
   }
 
   loadSeries(labels: Readonly<Labels> | LabelSet, points: readonly LoadPoint[]): void {
@@ -221,6 +233,8 @@ class MemorySeriesWindow implements SeriesWindow {
   private trim(cutoff: number): void {
     if (!Number.isFinite(cutoff)) return;
     const dropped = new Set<string>();
+    const current = new Set<number>();
+    for (const { gen } of this.sources.values()) current.add(gen);
     for (const s of this.byKey.values()) {
       if (s.len > 0 && (s.ts[s.head] as number) < cutoff) {
         const idx = lowerBound(s.ts, s.head, s.head + s.len, cutoff);
@@ -231,7 +245,7 @@ class MemorySeriesWindow implements SeriesWindow {
         const kept = s.stale.filter((t) => t >= cutoff);
         s.stale = kept.length > 0 ? kept : NO_STALE;
       }
-      if (s.len === 0 && s.stale.length === 0 && s.gen !== this.gen) {
+      if (s.len === 0 && s.stale.length === 0 && !current.has(s.gen)) {
         this.byKey.delete(s.labels.key);
         dropped.add(s.labels.get(METRIC_NAME));
       }
