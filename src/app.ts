@@ -3,18 +3,23 @@
 import { setMaxListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { CheckSpec, HealthmonConfig } from './config/config.js';
 import type { KindTable } from './config/load.js';
+import type { AlertSink } from './core/alert-event.js';
 import type { CheckResult } from './core/check-result.js';
 import type { Clock } from './core/clock.js';
 import { registerHostMetrics } from './host/host-collector.js';
 import { createHttpApp } from './http/server.js';
 import { createCheckMetrics, type CheckMetrics } from './metrics/check-metrics.js';
-import { render, type ExpositionFormat, type Snapshot } from './metrics/exposition.js';
+import { renderAlertSeries } from './metrics/alert-series.js';
+import { render, snapshotSamples, type ExpositionFormat, type Snapshot } from './metrics/exposition.js';
+import { registerRuleMetrics } from './metrics/rule-metrics.js';
 import { registerSelfMetrics, type BuildInfo } from './metrics/self-metrics.js';
+import { createRuleManager, type RuleManager } from './rules/rule-manager.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
 import { runCheck } from './scheduler/run-check.js';
 import { createStateStore, type StateStore } from './state/state-store.js';
@@ -30,12 +35,15 @@ export interface AppDeps {
   loadConfig(): HealthmonConfig;
   /** Where /proc is; tests point it at fixtures. */
   procRoot?: string;
+  /** Where firing and resolved alerts go; logged when not given. */
+  alertSink?: AlertSink;
 }
 
 export interface App {
   readonly registry: Registry;
   readonly store: StateStore;
   readonly scheduler: Scheduler;
+  readonly rules: RuleManager;
   config(): HealthmonConfig;
   /** Starts scheduling and, unless `listen` is false, the HTTP server. Resolves to the bound port. */
   start(options?: { listen?: boolean }): Promise<number | undefined>;
@@ -108,9 +116,28 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
   const checkMetrics = createCheckMetrics(store, kindMetrics, { defer: (fn) => setImmediate(fn) });
   if (config.host.enabled) registerHostMetrics(registry, { procRoot: deps.procRoot, logger: logger.child({ component: 'host' }) }, config.host);
 
+  const rulesLogger = logger.child({ component: 'rules' });
+  const rules = createRuleManager({
+    clock,
+    logger: rulesLogger,
+    snapshot: async () => {
+      const own = snapshotSamples((await registry.getMetricsAsJSON()) as Snapshot);
+      for (const s of checkMetrics.samples()) own.push(s);
+      return own;
+    },
+    sink: deps.alertSink ?? {
+      send: (events) => {
+        for (const e of events) rulesLogger[e.status === 'firing' ? 'warn' : 'info']({ alert: e.labels, annotations: e.annotations }, `alert ${e.status}`);
+      },
+    },
+    metrics: registerRuleMetrics(registry),
+    stateFile: join(config.storagePath, 'alert-state.json'),
+  });
+
   const apply = (next: HealthmonConfig) => {
     store.setChecks(next.checks);
     scheduler.setChecks(next.checks);
+    rules.load(next.rules);
   };
   apply(config);
   self.configReloaded(true, clock.now());
@@ -119,6 +146,7 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
   const metrics = async (format: ExpositionFormat): Promise<Buffer[]> => {
     const own = render((await registry.getMetricsAsJSON()) as Snapshot, format, { open: true });
     const parts = [Buffer.from(own, 'utf8'), checkMetrics.render(format)];
+    if (config.rules.groups.some((g) => g.rules.some((r) => r.kind === 'alert'))) parts.push(Buffer.from(renderAlertSeries(rules.groups(), format), 'utf8'));
     if (format === 'openmetrics') parts.push(EOF);
     return parts;
   };
@@ -127,9 +155,11 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
     registry,
     store,
     scheduler,
+    rules,
     config: () => config,
     async start(options = {}) {
       scheduler.start();
+      rules.start({ warmupMs: warmupOf(config.checks) });
       ready = true;
       if (options.listen === false) return undefined;
       const http = createHttpApp({ logger: logger.child({ component: 'http' }), metrics, ready: () => ready, reload: () => this.reload() });
@@ -157,6 +187,7 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
         logger.warn('server.listen changed; it takes effect on restart');
       }
       if (next.host.enabled !== config.host.enabled) logger.warn('host.enabled changed; it takes effect on restart');
+      if (next.storagePath !== config.storagePath) logger.warn('storage.path changed; it takes effect on restart');
       config = next;
       apply(next);
       self.configReloaded(true, clock.now());
@@ -168,6 +199,7 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
     checkMetrics,
     async stop(graceMs = 10_000) {
       ready = false;
+      rules.stop();
       await scheduler.stop(graceMs);
       shutdown.abort(new DOMException('healthmon is shutting down', 'AbortError'));
       if (server) {
@@ -176,6 +208,17 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
       }
     },
   };
+}
+
+/**
+ * Time for every check to reach its thresholds once (its first run starts within one interval):
+ * rules wait that long after a start, at most five minutes.
+ */
+const MAX_WARMUP_MS = 5 * 60_000;
+function warmupOf(checks: readonly CheckSpec[]): number {
+  let ms = 0;
+  for (const c of checks) ms = Math.max(ms, c.intervalMs * (Math.max(c.failureThreshold, c.successThreshold) + 1));
+  return Math.min(ms, MAX_WARMUP_MS);
 }
 
 async function runAll(specs: readonly CheckSpec[], cap: number, run: (s: CheckSpec) => Promise<CheckResult>): Promise<CheckResult[]> {

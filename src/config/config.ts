@@ -1,6 +1,7 @@
 // The validated, resolved config that the rest of the program runs on: defaults applied,
 // durations in milliseconds, each check's kind block turned into that kind's settings.
 import type { HostSettings } from '../host/host-config.js';
+import type { RuleGroupDef } from '../rules/rule-file.js';
 
 export interface CheckSpec {
   name: string;
@@ -23,10 +24,24 @@ export interface CheckSpec {
   fingerprint: string;
 }
 
+export interface RulesConfig {
+  /** The rule files `rule_files` matched, absolute, in order. */
+  files: string[];
+  groups: RuleGroupDef[];
+  evaluationIntervalMs: number;
+  queryOffsetMs: number;
+  externalLabels: Record<string, string>;
+  /** Where users reach healthmon, for alerts' generatorURL and templates' $externalURL. */
+  externalURL: string;
+}
+
 export interface HealthmonConfig {
   file: string;
   maxConcurrency: number;
   server: { host: string; port: number };
+  /** The data directory: alert state, and later the history database. */
+  storagePath: string;
   host: HostSettings;
+  rules: RulesConfig;
   checks: CheckSpec[];
 }

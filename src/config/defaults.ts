@@ -8,4 +8,7 @@ export const DEFAULTS = {
   successThreshold: 1,
   maxConcurrency: 64,
   listen: ':9469',
+  /** Prometheus's default for global.evaluation_interval. */
+  evaluationIntervalMs: 60_000,
+  storagePath: 'data',
 } as const;

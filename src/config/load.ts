@@ -1,11 +1,14 @@
 // Loads and validates a config file, reporting every problem at once with its file and line.
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { formatDuration } from '../core/duration.js';
 import { hostConfigSchema } from '../host/host-config.js';
 import type { ProbeKind } from '../probes/types.js';
-import type { CheckSpec, HealthmonConfig } from './config.js';
+import { parseRuleFile } from '../rules/rule-file.js';
+import type { CheckSpec, HealthmonConfig, RulesConfig } from './config.js';
 import { DEFAULTS } from './defaults.js';
+import { expandGlob, hasGlob } from './glob.js';
 import { ConfigError, formatPath, fromZodIssue, type ConfigIssue } from './issues.js';
 import { fileSchema, listenAddress, type FileCheck } from './schema.js';
 import { readConfigFile, type ConfigSource, type ExpandDeps } from './source.js';
@@ -33,7 +36,37 @@ export function loadConfig(file: string, deps: LoadDeps): HealthmonConfig {
   const issues = [...parsed.issues];
   const config = validate(parsed.source, deps.kinds, issues);
   if (issues.length > 0 || !config) throw new ConfigError(file, issues.map((i) => describe(parsed.source, i)));
+  // Rule files are checked as promtool checks them; their problems carry their own file:line.
+  const ruleProblems: string[] = [];
+  config.rules.groups = loadRuleGroups(config.rules.files, expandDeps.readFile, ruleProblems);
+  if (ruleProblems.length > 0) throw new ConfigError(file, ruleProblems);
   return config;
+}
+
+function loadRuleGroups(files: readonly string[], readFile: (p: string) => string, problems: string[]): RulesConfig['groups'] {
+  return files.flatMap((f) => {
+    let text: string;
+    try {
+      text = readFile(f);
+    } catch (err) {
+      problems.push(`${f}: cannot read the rule file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      return [];
+    }
+    const { groups, errors } = parseRuleFile(text, f);
+    problems.push(...errors);
+    return groups;
+  });
+}
+
+/** The files the rule_files patterns name; a plain path that is missing is a problem, a glob matching nothing is not. */
+function ruleFiles(patterns: readonly string[], baseDir: string, issues: ConfigIssue[]): string[] {
+  const files: string[] = [];
+  patterns.forEach((pattern, i) => {
+    const matched = expandGlob(pattern, baseDir);
+    if (matched.length === 0 && !hasGlob(pattern)) issues.push({ path: ['rule_files', i], message: `no rule file at ${resolve(baseDir, pattern)}` });
+    for (const f of matched) if (!files.includes(f)) files.push(f);
+  });
+  return files;
 }
 
 function describe(source: ConfigSource, issue: ConfigIssue): string {
@@ -77,12 +110,25 @@ function validate(source: ConfigSource, kinds: KindTable, issues: ConfigIssue[])
   });
   if (issues.length > 0) return undefined;
 
+  const baseDir = dirname(resolve(source.file));
+  const files = ruleFiles(file.rule_files ?? [], baseDir, issues);
+  if (issues.length > 0) return undefined;
+
   const listen = file.server?.listen ?? listenAddress().parse(DEFAULTS.listen);
   return {
     file: source.file,
     maxConcurrency: g.max_concurrency ?? DEFAULTS.maxConcurrency,
     server: listen,
+    storagePath: resolve(baseDir, file.storage?.path ?? DEFAULTS.storagePath),
     host: file.host ?? hostConfigSchema.parse({}),
+    rules: {
+      files,
+      groups: [],
+      evaluationIntervalMs: g.evaluation_interval ?? DEFAULTS.evaluationIntervalMs,
+      queryOffsetMs: g.rule_query_offset ?? 0,
+      externalLabels: g.external_labels ?? {},
+      externalURL: file.server?.external_url ?? `http://${listen.host || 'localhost'}:${listen.port}`,
+    },
     checks,
   };
 }

@@ -31,6 +31,9 @@ export const globalSchema = z.strictObject({
   ...scheduleFields,
   max_concurrency: count(1).optional(),
   labels: labelSet().optional(),
+  evaluation_interval: duration().optional(),
+  rule_query_offset: duration().optional(),
+  external_labels: labelSet().optional(),
 });
 
 export function checkSchema(kinds: readonly string[]) {
@@ -50,8 +53,10 @@ export function checkSchema(kinds: readonly string[]) {
 export function fileSchema(kinds: readonly string[]) {
   return z.strictObject({
     global: globalSchema.optional(),
-    server: z.strictObject({ listen: listenAddress().optional() }).optional(),
+    server: z.strictObject({ listen: listenAddress().optional(), external_url: z.url().optional() }).optional(),
+    storage: z.strictObject({ path: z.string().min(1).optional() }).optional(),
     host: hostConfigSchema.optional(),
+    rule_files: z.array(z.string().min(1)).optional(),
     checks: z.array(checkSchema(kinds)).optional(),
   });
 }

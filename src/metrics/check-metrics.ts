@@ -4,6 +4,7 @@
 // of building hundreds of thousands of sample objects or one 30 MB string.
 import type { CheckSpec } from '../config/config.js';
 import type { Observation } from '../core/check-result.js';
+import type { SampleInput } from '../promql/index.js';
 import type { MetricSpec } from '../probes/types.js';
 import { CHECK_STATUSES } from '../state/check-state.js';
 import { DURATION_BUCKETS, type CheckEntry, type StateStore } from '../state/state-store.js';
@@ -31,6 +32,11 @@ export interface CheckMetrics {
    * work and in the format last scraped, so a scrape mostly copies what is ready.
    */
   changed(entry: CheckEntry): void;
+  /**
+   * The same series as structured samples, for the rule evaluator's window. Label objects are
+   * kept per check and series across results, so the window finds its series by identity.
+   */
+  samples(): SampleInput[];
 }
 
 function families(probeMetrics: readonly MetricSpec[]): CheckFamily[] {
@@ -130,6 +136,7 @@ interface Cached {
   version: number;
   text: Rendered | undefined;
   om: Rendered | undefined;
+  samples: SampleInput[] | undefined;
 }
 
 export interface CheckMetricsDeps {
@@ -174,14 +181,37 @@ export function createCheckMetrics(store: StateStore, probeMetrics: readonly Met
     return { bytes: Buffer.from(segments.join(''), 'utf8'), offsets };
   };
 
-  const cached = (e: CheckEntry, om: boolean): Rendered => {
+  const current = (e: CheckEntry): Cached => {
     let c = cache.get(e);
     if (!c || c.version !== e.version) {
-      c = { version: e.version, text: undefined, om: undefined };
+      c = { version: e.version, text: undefined, om: undefined, samples: undefined };
       cache.set(e, c);
     }
+    return c;
+  };
+  const cached = (e: CheckEntry, om: boolean): Rendered => {
+    const c = current(e);
     if (om) return (c.om ??= linesOf(e, true));
     return (c.text ??= linesOf(e, false));
+  };
+
+  // Label records by check and series, reused while the check's spec is the same.
+  const labelRecords = new WeakMap<CheckSpec, Map<string, Labels>>();
+  const samplesOf = (e: CheckEntry): SampleInput[] => {
+    let records = labelRecords.get(e.spec);
+    if (!records) labelRecords.set(e.spec, (records = new Map()));
+    const observed = groupObservations(e);
+    const out: SampleInput[] = [];
+    for (const def of defs) {
+      def.samples(e, (extra, value, suffix = '') => {
+        const name = def.name + suffix;
+        const key = extra ? `${name}{${labelText(extra)}` : name;
+        let labels = records.get(key);
+        if (!labels) records.set(key, (labels = { __name__: name, check: e.spec.name, kind: e.spec.kind, ...e.spec.labels, ...extra }));
+        out.push({ labels, value });
+      }, observed);
+    }
+    return out;
   };
 
   let lastFormat: ExpositionFormat | undefined;
@@ -199,6 +229,14 @@ export function createCheckMetrics(store: StateStore, probeMetrics: readonly Met
   };
 
   return {
+    samples() {
+      const out: SampleInput[] = [];
+      for (const e of store.entries()) {
+        const c = current(e);
+        for (const s of (c.samples ??= samplesOf(e))) out.push(s);
+      }
+      return out;
+    },
     changed(entry) {
       if (lastFormat === undefined) return; // nobody scrapes: render on demand only
       dirty.add(entry);

@@ -2,6 +2,7 @@
 // format from the scraper's Accept header. Ours rather than prom-client's, whose OpenMetrics
 // output renames counters in place and whose escaping differs from the spec.
 import type { MetricObjectWithValues, MetricValueWithName } from 'prom-client';
+import type { SampleInput } from '../promql/index.js';
 
 export const TEXT_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 export const OPENMETRICS_CONTENT_TYPE = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
@@ -85,4 +86,20 @@ export function render(snapshot: Snapshot, format: ExpositionFormat, options: { 
   }
   if (om && !options.open) parts.push('# EOF\n');
   return parts.join('');
+}
+
+/** The registry's series as a text-format scrape would give them to Prometheus, structured. */
+export function snapshotSamples(snapshot: Snapshot): SampleInput[] {
+  const out: SampleInput[] = [];
+  for (const family of snapshot) {
+    for (const v of family.values ?? []) {
+      const labels: Record<string, string> = { __name__: v.metricName ?? family.name };
+      for (const key in v.labels) {
+        const raw = v.labels[key];
+        if (raw !== undefined) labels[key] = typeof raw === 'number' ? formatValue(raw) : raw;
+      }
+      out.push({ labels, value: v.value });
+    }
+  }
+  return out;
 }

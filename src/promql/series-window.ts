@@ -48,6 +48,8 @@ export interface SeriesWindow {
   /** Series matching every matcher that have a sample or marker in [mintMs, maxtMs], sorted by labels. */
   select(matchers: readonly (LabelMatcher | CompiledMatcher)[], mintMs?: number, maxtMs?: number): StoredSeries[];
   clear(): void;
+  /** Changes how much history is kept; the next append trims to it. */
+  retain(retentionMs: number): void;
   readonly seriesCount: number;
   readonly sampleCount: number;
 }
@@ -89,7 +91,12 @@ class MemorySeriesWindow implements SeriesWindow {
   private lastAppendAt = -Infinity;
   private trimmedAt = -Infinity;
 
-  constructor(private readonly retentionMs: number) {}
+  constructor(private retentionMs: number) {}
+
+  retain(retentionMs: number): void {
+    this.retentionMs = retentionMs;
+    this.trimmedAt = -Infinity;
+  }
 
   get seriesCount(): number {
     return this.byKey.size;

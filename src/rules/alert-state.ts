@@ -1,7 +1,7 @@
 // Prometheus's alert state machine as a pure step: given the previous alerts of a rule, the
 // samples its expression returned and the evaluation time, the next alerts and the transitions
 // to notify. Time is a parameter, never read here.
-import { expandTemplate } from './template/index.js';
+import { expandTemplate, type QueryFn } from './template/index.js';
 
 /** How long an alert that resolved is kept, so resends carry the resolution (Prometheus: 15m). */
 export const RESOLVED_RETENTION_MS = 15 * 60_000;
@@ -38,6 +38,8 @@ export interface AlertTransition {
 export interface TemplateContext {
   externalLabels: Record<string, string>;
   externalURL: string;
+  /** For {{ query "…" }}: an instant query at the evaluation time. */
+  query?: QueryFn;
 }
 
 export interface StepResult {
@@ -66,7 +68,7 @@ export function stepAlerts(
   for (const sample of samples) {
     const { __name__: _name, ...base } = sample.labels;
     const data = { labels: base, externalLabels: ctx.externalLabels, externalURL: ctx.externalURL, value: sample.value };
-    const expand = (text: string) => expandTemplate(text, data, { name: rule.name, now: () => now });
+    const expand = (text: string) => expandTemplate(text, data, { name: rule.name, now: () => now, query: ctx.query });
     const labels: Record<string, string> = { ...base };
     for (const [k, v] of Object.entries(rule.labels)) labels[k] = expand(v);
     labels.alertname = rule.name;
