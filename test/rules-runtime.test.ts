@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config/load.js';
 import type { AlertEvent } from '../src/core/alert-event.js';
+import type { ProbeOutcome } from '../src/core/check-result.js';
 import { silentLogger } from '../src/core/logger.js';
 import { createFakeClock, type FakeClock } from './helpers/fake-clock.js';
 import { parseExposition } from './helpers/parse-exposition.js';
@@ -47,7 +48,7 @@ groups:
           summary: '{{ $labels.check }} is down ({{ $value }}), {{ query "healthmon:check_up:sum" | first | value }} up'
 `;
 
-const DOWN = { ok: false, reason: 'connection_refused', message: 'refused', phases: {}, observations: [] } as const;
+const DOWN: ProbeOutcome = { ok: false, reason: 'connection_refused', message: 'refused', phases: {}, observations: [] };
 
 interface Setup {
   app: App;
