@@ -19,9 +19,20 @@ describe.skipIf(!promtool)('promtool check metrics', () => {
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'healthmon-promtool-'));
     const file = join(dir, 'healthmon.yaml');
+    // A firing alert with awkward label values, so ALERTS and ALERTS_FOR_STATE are checked too.
+    writeFileSync(join(dir, 'rules.yaml'), `groups:
+  - name: g
+    rules:
+      - alert: Always
+        expr: vector(1)
+        labels: {detail: 'a "quoted" \\ value'}
+`);
     writeFileSync(
       file,
       `server: {listen: "127.0.0.1:0"}
+global: {interval: 5s, failure_threshold: 1, evaluation_interval: 5s}
+rule_files: [rules.yaml]
+storage: {path: "${join(dir, 'data')}"}
 checks:
   - name: self
     kind: http
@@ -37,9 +48,11 @@ checks:
 `,
     );
     const load = () => loadConfig(file, { kinds: PROBE_KINDS, env: {} });
-    app = createApp(load(), { clock: createFakeClock(), logger: silentLogger(), kinds: PROBE_KINDS, build: { version: '1.0.0', nodeVersion: '20' }, loadConfig: load });
+    const clock = createFakeClock();
+    app = createApp(load(), { clock, logger: silentLogger(), kinds: PROBE_KINDS, build: { version: '1.0.0', nodeVersion: '20' }, loadConfig: load });
     port = (await app.start())!;
     await app.runOnce();
+    await clock.advance(10_000); // past the rules' warm-up: interval × (failure_threshold + 1)
   });
   afterAll(() => app?.stop(0));
 
@@ -57,6 +70,7 @@ checks:
     const body = await scrape('text/plain;version=0.0.4');
     expect(body).toContain('node_cpu_seconds_total');
     expect(body).toContain('probe_success');
+    expect(body).toContain('ALERTS{alertname="Always",detail="a \\"quoted\\" \\\\ value",alertstate="firing"} 1');
     expect(complaints(body)).toEqual([]);
   });
 
