@@ -41,9 +41,14 @@ export function matchesLabels(matchers: readonly CompiledMatcher[], labels: Read
   return true;
 }
 
-/** The matchers as Alertmanager prints them: `{a="b", c=~"d"}`. */
+/** One matcher as written in config: `c=~"d"`. */
+export function formatMatcher(m: CompiledMatcher): string {
+  return `${m.name}${m.matcher.op}${JSON.stringify(m.matcher.value)}`;
+}
+
+/** The matchers as Alertmanager prints them: `{a="b",c=~"d"}`. */
 export function formatMatchers(matchers: readonly CompiledMatcher[]): string {
-  return `{${matchers.map((m) => `${m.name}${m.matcher.op}${JSON.stringify(m.matcher.value)}`).join(',')}}`;
+  return `{${matchers.map(formatMatcher).join(',')}}`;
 }
 
 function unquote(quoted: string, text: string): string {
