@@ -26,8 +26,11 @@ export interface DispatcherDeps {
   mutedBy(alert: NotifiedAlert, now: number): string | undefined;
   /** Hands a notification to the outbox. */
   notify(n: Notification): void;
-  /** Called after every change of alerts or group state, for persistence. */
-  changed?(): void;
+  /** Told of every change to what restore() takes, so it can be kept across restarts. */
+  persist?: {
+    alert(a: NotifiedAlert, gone: boolean): void;
+    group(g: GroupState, gone: boolean): void;
+  };
 }
 
 interface Group {
@@ -47,7 +50,7 @@ export interface Dispatcher {
   /** Current alerts with their fingerprints, for the API and persistence. */
   alerts(): NotifiedAlert[];
   groups(): GroupState[];
-  /** Restores alerts and group states saved before a restart; groups flush on their interval. */
+  /** Restores alerts (resolved ones not yet told too) and group states saved before a restart. */
   restore(alerts: readonly NotifiedAlert[], groups: readonly GroupState[]): void;
   stop(): void;
 }
@@ -145,14 +148,20 @@ export function createDispatcher(initial: Route, deps: DispatcherDeps): Dispatch
       g.state.lastNotifiedAt = now;
     }
     escalate(g, visible, now);
-    // Resolved alerts leave the group once flushed: told if they had been notified, dropped if not.
-    for (const [fp, a] of g.alerts) if (a.status === 'resolved') g.alerts.delete(fp);
+    // Resolved alerts leave the group once flushed: told if they had been notified, dropped if not;
+    // kept for persistence until no group holds them, so a restart cannot lose a resolution.
+    for (const [fp, a] of g.alerts) {
+      if (a.status !== 'resolved') continue;
+      g.alerts.delete(fp);
+      if (![...groups.values()].some((other) => other.alerts.get(fp)?.status === 'resolved')) deps.persist?.alert(a, true);
+    }
     if (g.alerts.size === 0) {
       groups.delete(stateKey(g.route.receiver, g.key));
+      deps.persist?.group(g.state, true);
     } else {
       schedule(g, g.route.groupIntervalMs);
+      deps.persist?.group(g.state, false);
     }
-    deps.changed?.();
   };
 
   const escalate = (g: Group, visible: NotifiedAlert[], now: number) => {
@@ -174,9 +183,9 @@ export function createDispatcher(initial: Route, deps: DispatcherDeps): Dispatch
         const alert = toAlert(e);
         if (alert.status === 'resolved') alerts.delete(alert.fingerprint);
         else alerts.set(alert.fingerprint, alert);
+        deps.persist?.alert(alert, false);
         place(alert);
       }
-      deps.changed?.();
     },
     setRoute(route) {
       root = route;
@@ -192,7 +201,7 @@ export function createDispatcher(initial: Route, deps: DispatcherDeps): Dispatch
     restore(saved, states) {
       for (const s of states) savedStates.set(stateKey(s.receiver, s.groupKey), s);
       for (const a of saved) {
-        alerts.set(a.fingerprint, a);
+        if (a.status === 'firing') alerts.set(a.fingerprint, a);
         place(a);
       }
     },
