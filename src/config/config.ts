@@ -14,6 +14,8 @@ export interface CheckSpec {
   failureThreshold: number;
   successThreshold: number;
   critical: boolean;
+  /** Checks this one needs: while one is down, this check's alerts are muted. */
+  dependsOn: string[];
   expectedResponseTimeMs?: number;
   labels: Record<string, string>;
   /** The kind's settings, as its schema produced them. */

@@ -40,6 +40,8 @@ describe('config errors', () => {
     ['invalid.json', 'checks[0].interval (invalid.json:3): expected a duration like "5s", got 10'],
     ['invalid-rule-file-missing.yaml', 'rule_files[0] (invalid-rule-file-missing.yaml:1): no rule file at rules/no-such.yaml'],
     ['invalid-rule-file.yaml', 'rules/bad-expr.yaml:5: group "g", rule 1, "HighLatency": could not parse expression: 1:6: parse error: expected type range vector in call to function "rate", got instant vector'],
+    ['invalid-dependency-loop.yaml', 'checks[0].depends_on (invalid-dependency-loop.yaml:4): dependencies go round in a loop: api → db → api'],
+    ['invalid-dependency-unknown.yaml', 'checks[0].depends_on[0] (invalid-dependency-unknown.yaml:4): no check named "dbx"'],
     ['invalid-evaluation-interval.yaml', 'global.evaluation_interval (invalid-evaluation-interval.yaml:2): expected a duration like "5s", got "soon"'],
   ])('%s', (file, message) => {
     expect(problems(file)).toEqual([message]);

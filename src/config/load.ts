@@ -110,6 +110,7 @@ function validate(source: ConfigSource, kinds: KindTable, issues: ConfigIssue[])
   });
   if (issues.length > 0) return undefined;
 
+  checkDependencies(checks, issues);
   const baseDir = dirname(resolve(source.file));
   const files = ruleFiles(file.rule_files ?? [], baseDir, issues);
   if (issues.length > 0) return undefined;
@@ -131,6 +132,38 @@ function validate(source: ConfigSource, kinds: KindTable, issues: ConfigIssue[])
     },
     checks,
   };
+}
+
+/** depends_on names existing checks, never the check itself, and never loops. */
+function checkDependencies(checks: readonly CheckSpec[], issues: ConfigIssue[]): void {
+  const index = new Map(checks.map((c, i) => [c.name, i]));
+  checks.forEach((c, i) => {
+    c.dependsOn.forEach((d, j) => {
+      if (d === c.name) issues.push({ path: ['checks', i, 'depends_on', j], message: 'a check cannot depend on itself' });
+      else if (!index.has(d)) issues.push({ path: ['checks', i, 'depends_on', j], message: `no check named "${d}"` });
+    });
+  });
+  if (issues.length > 0) return;
+  // A loop is reported once, at the first check of it in file order.
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (name: string, trail: string[]): string[] | undefined => {
+    if (state.get(name) === 'done') return undefined;
+    if (state.get(name) === 'visiting') return [...trail.slice(trail.indexOf(name)), name];
+    state.set(name, 'visiting');
+    for (const d of checks[index.get(name)!]!.dependsOn) {
+      const loop = visit(d, [...trail, name]);
+      if (loop) return loop;
+    }
+    state.set(name, 'done');
+    return undefined;
+  };
+  for (const c of checks) {
+    const loop = visit(c.name, []);
+    if (loop) {
+      issues.push({ path: ['checks', index.get(loop[0]!)!, 'depends_on'], message: `dependencies go round in a loop: ${loop.join(' → ')}` });
+      return;
+    }
+  }
 }
 
 interface KindSettings {
@@ -177,6 +210,7 @@ function resolveCheck(c: FileCheck, g: FileGlobal, labels: Record<string, string
     failureThreshold: c.failure_threshold ?? g.failure_threshold ?? DEFAULTS.failureThreshold,
     successThreshold: c.success_threshold ?? g.success_threshold ?? DEFAULTS.successThreshold,
     critical: c.critical ?? false,
+    dependsOn: c.depends_on ?? [],
     ...(c.expected_response_time === undefined ? {} : { expectedResponseTimeMs: c.expected_response_time }),
     labels,
     settings: ks?.settings,

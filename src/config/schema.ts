@@ -44,6 +44,7 @@ export function checkSchema(kinds: readonly string[]) {
     description: z.string().optional(),
     ...scheduleFields,
     critical: z.boolean().optional(),
+    depends_on: z.array(z.string().min(1)).optional(),
     expected_response_time: duration().optional(),
     labels: labelSet().optional(),
     ...blocks,

@@ -12,6 +12,7 @@ export function spec(name: string, overrides: Partial<CheckSpec> = {}): CheckSpe
     failureThreshold: 3,
     successThreshold: 1,
     critical: false,
+    dependsOn: [],
     labels: {},
     settings: {},
     target: 'test',
