@@ -159,7 +159,7 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
     config: () => config,
     async start(options = {}) {
       scheduler.start();
-      rules.start({ warmupMs: warmupOf(config.checks) });
+      rules.start({ warmupMs: warmupOf(config.checks), ready: () => [...store.entries()].every((e) => e.state.up !== undefined) });
       ready = true;
       if (options.listen === false) return undefined;
       const http = createHttpApp({ logger: logger.child({ component: 'http' }), metrics, ready: () => ready, reload: () => this.reload() });
@@ -212,7 +212,7 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
 
 /**
  * Time for every check to reach its thresholds once (its first run starts within one interval):
- * rules wait that long after a start, at most five minutes.
+ * rules wait until every check has reported, or this long after a start, at most five minutes.
  */
 const MAX_WARMUP_MS = 5 * 60_000;
 function warmupOf(checks: readonly CheckSpec[]): number {

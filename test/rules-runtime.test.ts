@@ -95,8 +95,8 @@ describe('rule evaluation in the app', () => {
     running.push(s.app);
     s.outcomes.set('b', DOWN);
     await s.app.start({ listen: false });
-    // Rules wait for the checks to report first: interval × (failure_threshold + 1) = 20 s.
-    await s.clock.advance(10_000);
+    // Rules wait until every check has reported: not at 0 s, at 10 s.
+    await s.clock.advance(1);
     expect(s.app.rules.groups()[0]!.lastEvaluationAt).toBeUndefined();
     await s.clock.advance(10_000);
     const group = s.app.rules.groups()[0]!;
@@ -139,12 +139,12 @@ groups:
 ` });
     running.push(s.app);
     await s.app.start({ listen: false });
-    await s.clock.advance(30_000); // evaluations at 20 s and 30 s
+    await s.clock.advance(30_000); // evaluations at 10 s, 20 s and 30 s
     const metrics = parseExposition(Buffer.concat(await s.app.metrics('text')).toString());
     const group = `${join(s.dir, 'rules', 'main.yaml')};broken`;
     const value = (name: string) => metrics.find((m) => m.name === name && m.labels.rule_group === group)?.value;
-    expect(value('healthmon_rule_evaluations_total')).toBe(4);
-    expect(value('healthmon_rule_evaluation_failures_total')).toBe(2);
+    expect(value('healthmon_rule_evaluations_total')).toBe(6);
+    expect(value('healthmon_rule_evaluation_failures_total')).toBe(3);
     expect(value('healthmon_rule_group_rules')).toBe(2);
     expect(value('healthmon_rule_group_interval_seconds')).toBe(10);
     expect(s.app.rules.groups()[0]!.rules[0]!.lastError).toBe('vector contains metrics with the same labelset after applying rule labels');
@@ -183,7 +183,7 @@ groups:
     const first = setup({ clock });
     first.outcomes.set('b', DOWN);
     await first.app.start({ listen: false });
-    await clock.advance(30_000); // pending since 20 s: 10 s of the 20 s done
+    await clock.advance(20_000); // pending since 10 s: 10 s of the 20 s done
     expect(first.events).toEqual([]);
     await first.app.stop(0);
     await clock.advance(120_000);
@@ -191,7 +191,7 @@ groups:
     running.push(second.app);
     second.outcomes.set('b', DOWN);
     await second.app.start({ listen: false });
-    await clock.advance(20_000); // first evaluation after the warm-up: still 10 s done
+    await clock.advance(10_000); // first evaluation once the checks reported: still 10 s done
     expect(second.events).toEqual([]);
     await clock.advance(10_000);
     expect(second.events.map((e) => e.status)).toEqual(['firing']);

@@ -38,11 +38,11 @@ export interface RuleManager {
   /** Replaces the rule groups (first load and reloads); alerts of unchanged rules carry over. */
   load(rules: RulesConfig): void;
   /**
-   * Starts evaluating. The first evaluation waits `warmupMs`, so that after a restart the checks
-   * have reported before rules judge them: an alert restored as firing is not resolved merely
-   * because its series have not come back yet.
+   * Starts evaluating. The first evaluation waits until `ready()` (every check has reported) or
+   * `warmupMs` has passed, so that after a restart rules judge checks that have reported: an
+   * alert restored as firing is not resolved merely because its series have not come back yet.
    */
-  start(options?: { warmupMs?: number }): void;
+  start(options?: { warmupMs?: number; ready?: () => boolean }): void;
   /** Evaluates every group that is due at the clock's time; the timer calls it, tests may too. */
   evaluateDue(): Promise<void>;
   /** Stops the timer and saves the state. */
@@ -65,12 +65,11 @@ export function createRuleManager(deps: RuleManagerDeps): RuleManager {
   let saved: { text: string; at: number } | undefined;
   let restored = false;
   let notBefore = -Infinity;
+  let ready: () => boolean = () => true;
+  let warm = false;
 
   const aligned = (t: number, interval: number) => Math.floor(t / interval) * interval;
-  const firstDue = (g: RuleGroup) => {
-    const at = Math.max(clock.now(), notBefore);
-    return Math.ceil(at / g.intervalMs) * g.intervalMs;
-  };
+  const firstDue = (g: RuleGroup) => Math.ceil(clock.now() / g.intervalMs) * g.intervalMs;
 
   const schedule = () => {
     if (timer !== undefined) clock.clearTimeout(timer);
@@ -137,10 +136,17 @@ export function createRuleManager(deps: RuleManagerDeps): RuleManager {
   const evaluateDue = async (): Promise<void> => {
     if (evaluating) return evaluating;
     evaluating = (async () => {
-      if (!restored) restore();
       const now = clock.now();
       const due = groups.filter((g) => nextDue.get(g)! <= now);
       if (due.length === 0) return;
+      if (!warm) {
+        if (!ready() && now < notBefore) {
+          for (const g of due) nextDue.set(g, nextDue.get(g)! + g.intervalMs);
+          return;
+        }
+        warm = true;
+      }
+      if (!restored) restore();
       const times = new Map(due.map((g) => [g, aligned(now, g.intervalMs)]));
       const snapshotAt = Math.max(...times.values());
       if (snapshotAt > lastSnapshotAt) {
@@ -202,7 +208,7 @@ export function createRuleManager(deps: RuleManagerDeps): RuleManager {
     start(options = {}) {
       running = true;
       notBefore = clock.now() + (options.warmupMs ?? 0);
-      for (const g of groups) if (g.lastEvaluationAt === undefined) nextDue.set(g, firstDue(g));
+      ready = options.ready ?? (() => true);
       schedule();
     },
     evaluateDue,
