@@ -130,7 +130,7 @@ export function createRuleManager(deps: RuleManagerDeps): RuleManager {
       }
       g.restore(s, downtime);
     }
-    logger.info({ groups: Object.keys(state.groups).length, downtimeMs: downtime }, 'alert state restored');
+    if (Object.keys(state.groups).length > 0) logger.info({ groups: Object.keys(state.groups).length, downtimeMs: downtime }, 'alert state restored');
   };
 
   const evaluateDue = async (): Promise<void> => {
