@@ -1,25 +1,41 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { normalize } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expandGlob } from './glob.js';
+import { BadPatternError, glob, segmentRegExp, type GlobFs } from './glob.js';
 
-describe('expandGlob', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'healthmon-glob-'));
-  for (const f of ['a/x.yaml', 'a/y.yml', 'b/z.yaml', 'b/.hidden.yaml', 'c.yaml']) {
-    mkdirSync(join(dir, f, '..'), { recursive: true });
-    writeFileSync(join(dir, f), '');
-  }
+const tree: Record<string, string[]> = {
+  '.': ['a.yml', 'b.yaml', '.hidden.yml', 'rules'],
+  rules: ['x.yml', 'y.yml', 'z.txt'],
+  '/abs': ['one.yml', 'two.yml'],
+  '/abs/sub1': ['r.yml'],
+  '/abs/sub2': ['r.yml', 's.yml'],
+};
+const fs: GlobFs = {
+  exists: (p) => Object.values(tree).some((names) => names.includes(p.split('/').pop() ?? '')) || p in tree,
+  list: (dir) => (dir === '/abs' ? [...(tree['/abs'] ?? []), 'sub1', 'sub2'] : (tree[normalize(dir)] ?? [])),
+};
 
-  it('matches *, ? and classes within segments, in any segment, sorted', () => {
-    expect(expandGlob('*/*.yaml', dir)).toEqual([join(dir, 'a/x.yaml'), join(dir, 'b/.hidden.yaml'), join(dir, 'b/z.yaml')]);
-    expect(expandGlob('a/?.y[a-z]l', dir)).toEqual([join(dir, 'a/y.yml')]);
-    expect(expandGlob(join(dir, '[^a]/z.yaml'), '/elsewhere')).toEqual([join(dir, 'b/z.yaml')]);
+describe('glob (Go filepath.Glob)', () => {
+  it.each([
+    ['*.yml', ['.hidden.yml', 'a.yml']],
+    ['rules/*.yml', ['rules/x.yml', 'rules/y.yml']],
+    ['./rules/[xz].*', ['rules/x.yml', 'rules/z.txt']],
+    ['rules/[^x].yml', ['rules/y.yml']],
+    ['/abs/sub?/r.yml', ['/abs/sub1/r.yml', '/abs/sub2/r.yml']],
+    ['/abs/*/s.yml', ['/abs/sub2/s.yml']],
+    ['rules/x.yml', ['rules/x.yml']],
+    ['rules/none.yml', []],
+    ['nodir/*.yml', []],
+  ])('%s', (pattern, want) => {
+    expect(glob(pattern, fs)).toEqual(want);
   });
 
-  it('returns plain paths that exist and nothing for those that do not', () => {
-    expect(expandGlob('c.yaml', dir)).toEqual([join(dir, 'c.yaml')]);
-    expect(expandGlob('a', dir)).toEqual([]);
-    expect(expandGlob('nope/*.yaml', dir)).toEqual([]);
+  it('rejects malformed patterns, as Go does', () => {
+    expect(() => glob('rules/[a', fs)).toThrow(BadPatternError);
+    expect(() => glob('x\\', fs)).toThrow(BadPatternError);
+  });
+
+  it('never lets a wildcard cross a directory', () => {
+    expect(segmentRegExp('*').test('a/b')).toBe(false);
+    expect(segmentRegExp('a\\*').test('a*')).toBe(true);
   });
 });

@@ -1,64 +1,134 @@
-// File globs as Prometheus's rule_files take them (Go's filepath.Glob): `*`, `?` and `[…]` within
-// one path segment, any segment; no `**`. Matches come back sorted, like Go's.
+// Go's filepath.Glob, which promtool applies to `rule_files`: `*`, `?`, `[…]` (negated with `^`) and `\`
+// escapes within one path segment, no `**`, matches sorted per directory, and a pattern without
+// wildcards matching only itself when it exists. Node 20 has no fs.glob, and its semantics differ anyway.
 import { readdirSync, statSync } from 'node:fs';
-import { isAbsolute, join, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 
-const MAGIC = /[*?[]/;
-
-export function hasGlob(pattern: string): boolean {
-  return MAGIC.test(pattern);
+export class BadPatternError extends Error {
+  override readonly name = 'BadPatternError';
 }
 
-/** The files `pattern` matches, relative patterns taken from `baseDir`; none is not an error. */
-export function expandGlob(pattern: string, baseDir: string): string[] {
-  const abs = isAbsolute(pattern) ? pattern : resolve(baseDir, pattern);
-  if (!hasGlob(abs)) return isFile(abs) ? [abs] : [];
-  const segments = abs.split(sep);
-  let dirs = [segments[0] === '' ? sep : segments[0]!];
-  for (const seg of segments.slice(1)) {
-    if (seg === '') continue;
-    if (!hasGlob(seg)) {
-      dirs = dirs.map((d) => join(d, seg));
-      continue;
+export interface GlobFs {
+  exists(path: string): boolean;
+  /** Entry names of a directory; empty when it is not one or cannot be read. */
+  list(dir: string): string[];
+}
+
+export const nodeGlobFs: GlobFs = {
+  exists(path) {
+    try {
+      statSync(path);
+      return true;
+    } catch {
+      return false;
     }
-    const re = segmentRegex(seg);
-    dirs = dirs.flatMap((d) => listDir(d).filter((name) => re.test(name)).map((name) => join(d, name)));
-  }
-  return dirs.filter(isFile).sort();
+  },
+  list(dir) {
+    try {
+      return readdirSync(dir);
+    } catch {
+      return [];
+    }
+  },
+};
+
+const META = /[*?[\\]/;
+
+/** Whether a pattern has any wildcard, i.e. whether matching nothing is expected rather than a mistake. */
+export function hasMeta(pattern: string): boolean {
+  return META.test(pattern);
 }
 
-function segmentRegex(seg: string): RegExp {
-  let out = '';
-  for (let i = 0; i < seg.length; i++) {
-    const c = seg[i]!;
-    if (c === '*') out += '[^/]*';
-    else if (c === '?') out += '[^/]';
-    else if (c === '[') {
-      const end = seg.indexOf(']', i + 2);
-      if (end < 0) {
-        out += '\\[';
-        continue;
-      }
-      const body = seg.slice(i + 1, end);
-      out += `[${body.startsWith('^') ? `^${body.slice(1)}` : body.replace(/\\/g, '\\\\')}]`;
-      i = end;
-    } else out += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
+/** The paths matching `pattern`, as Go's filepath.Glob; throws BadPatternError for a malformed one. */
+export function glob(pattern: string, fs: GlobFs = nodeGlobFs): string[] {
+  // Go checks the whole pattern first, so a malformed one fails even where nothing is on disk.
+  for (const part of pattern.split('/')) segmentRegExp(part);
+  if (!META.test(pattern)) return fs.exists(pattern) ? [pattern] : [];
+  const cut = pattern.lastIndexOf('/');
+  const file = pattern.slice(cut + 1);
+  const rawDir = pattern.slice(0, cut + 1);
+  const dir = rawDir === '' ? '.' : rawDir === '/' ? '/' : rawDir.slice(0, -1);
+  const dirs = META.test(dir) ? glob(dir, fs) : [dir];
+  const re = segmentRegExp(file);
+  const out: string[] = [];
+  for (const d of dirs) {
+    for (const n of fs.list(d).filter((name) => re.test(name)).sort(byBytes)) out.push(join(d, n));
   }
-  return new RegExp(`^${out}$`);
+  return out;
 }
 
-function listDir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
+function byBytes(a: string, b: string): number {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return Buffer.compare(x, y);
 }
 
-function isFile(p: string): boolean {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
+/** One path segment of a Go glob as an anchored RegExp. */
+export function segmentRegExp(segment: string): RegExp {
+  let re = '^';
+  for (let i = 0; i < segment.length; i++) {
+    const c = segment[i] as string;
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '\\') {
+      i++;
+      if (i >= segment.length) throw new BadPatternError('syntax error in pattern');
+      re += escape(segment[i] as string);
+    } else if (c === '[') {
+      const close = classEnd(segment, i);
+      re += classRegExp(segment.slice(i + 1, close));
+      i = close;
+    } else re += escape(c);
   }
+  return new RegExp(`${re}$`, 'u');
+}
+
+function classEnd(s: string, open: number): number {
+  let i = open + 1;
+  if (s[i] === '^') i++;
+  let first = true;
+  while (i < s.length) {
+    const c = s[i];
+    if (c === ']' && !first) return i;
+    if (c === '\\') i++;
+    i++;
+    first = false;
+  }
+  throw new BadPatternError('syntax error in pattern');
+}
+
+function classRegExp(body: string): string {
+  let i = 0;
+  let out = '[';
+  if (body[0] === '^') {
+    out += '^';
+    i++;
+  }
+  if (i >= body.length) throw new BadPatternError('syntax error in pattern');
+  const char = (): string => {
+    let c = body[i];
+    if (c === '\\') c = body[++i];
+    if (c === undefined || c === '-') throw new BadPatternError('syntax error in pattern');
+    i++;
+    return c;
+  };
+  while (i < body.length) {
+    const lo = char();
+    if (body[i] === '-') {
+      i++;
+      const hi = char();
+      if (hi < lo) throw new BadPatternError('syntax error in pattern');
+      out += `${escapeInClass(lo)}-${escapeInClass(hi)}`;
+    } else out += escapeInClass(lo);
+  }
+  // A negated class never matches the separator, as in Go.
+  return `${out}${out.startsWith('[^') ? '/' : ''}]`;
+}
+
+function escape(c: string): string {
+  return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+function escapeInClass(c: string): string {
+  return c.replace(/[\]\\^\-[]/g, '\\$&');
 }

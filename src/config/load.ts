@@ -1,6 +1,6 @@
 // Loads and validates a config file, reporting every problem at once with its file and line.
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { formatDuration } from '../core/duration.js';
 import { hostConfigSchema } from '../host/host-config.js';
@@ -8,7 +8,7 @@ import type { ProbeKind } from '../probes/types.js';
 import { parseRuleFile } from '../rules/rule-file.js';
 import type { CheckSpec, HealthmonConfig, RulesConfig } from './config.js';
 import { DEFAULTS } from './defaults.js';
-import { expandGlob, hasGlob } from './glob.js';
+import { BadPatternError, glob, hasMeta } from './glob.js';
 import { ConfigError, formatPath, fromZodIssue, type ConfigIssue } from './issues.js';
 import { fileSchema, listenAddress, type FileCheck } from './schema.js';
 import { readConfigFile, type ConfigSource, type ExpandDeps } from './source.js';
@@ -62,8 +62,15 @@ function loadRuleGroups(files: readonly string[], readFile: (p: string) => strin
 function ruleFiles(patterns: readonly string[], baseDir: string, issues: ConfigIssue[]): string[] {
   const files: string[] = [];
   patterns.forEach((pattern, i) => {
-    const matched = expandGlob(pattern, baseDir);
-    if (matched.length === 0 && !hasGlob(pattern)) issues.push({ path: ['rule_files', i], message: `no rule file at ${resolve(baseDir, pattern)}` });
+    let matched: string[];
+    try {
+      matched = glob(isAbsolute(pattern) ? pattern : join(baseDir, pattern));
+    } catch (err) {
+      if (!(err instanceof BadPatternError)) throw err;
+      issues.push({ path: ['rule_files', i], message: `bad pattern ${JSON.stringify(pattern)}: ${err.message}` });
+      return;
+    }
+    if (matched.length === 0 && !hasMeta(pattern)) issues.push({ path: ['rule_files', i], message: `no rule file at ${resolve(baseDir, pattern)}` });
     for (const f of matched) if (!files.includes(f)) files.push(f);
   });
   return files;
