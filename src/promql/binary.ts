@@ -6,7 +6,9 @@ import { isComparison, isSetOp } from './ast.js';
 import type { Evaluator } from './engine.js';
 import { PromQLEvalError } from './errors.js';
 import { goPow } from './float-math.js';
+import { applyWithHistograms, type HistogramOpOutcome } from './histogram-binary.js';
 import { LabelSet, METRIC_NAME } from './labels.js';
+import { scaleHistogram, type NativeHistogram } from './native-histogram.js';
 import { Vector, scalar, type Value } from './values.js';
 
 const ARITHMETIC = new Set<BinaryOp>(['+', '-', '*', '/', '%', '^', 'atan2']);
@@ -36,8 +38,28 @@ export function evalUnary(e: Unary, v: Value): Value {
   if (v.kind === 'scalar') return scalar(-v.v);
   if (v.kind !== 'vector') throw new PromQLEvalError('unary minus needs a scalar or instant vector');
   const out = new Vector();
-  for (let i = 0; i < v.length; i++) out.push(v.ls[i] as LabelSet, -(v.vs[i] as number), true);
+  const hs = v.hs;
+  for (let i = 0; i < v.length; i++) {
+    const h = hs === null ? undefined : hs[i];
+    if (h !== undefined) out.pushHistogram(v.ls[i] as LabelSet, scaleHistogram(h, -1), true);
+    else out.push(v.ls[i] as LabelSet, -(v.vs[i] as number), true);
+  }
   return out;
+}
+
+/** Applies `op` to two samples of which at least one may be a histogram; reports what Prometheus reports. */
+function applySamples(
+  ev: Evaluator, e: Binary, lf: number, rf: number, lh: NativeHistogram | undefined, rh: NativeHistogram | undefined,
+): HistogramOpOutcome {
+  if (lh === undefined && rh === undefined) {
+    const r = apply(e.op, lf, rf);
+    return { ok: true, v: r.v, h: undefined, keep: r.keep };
+  }
+  const r = applyWithHistograms(e.op, lf, rf, lh, rh);
+  const note = r.ok ? r.note : r;
+  if (note?.info !== undefined) ev.annotations.info(note.info, e.pos);
+  if (note?.warn !== undefined) ev.annotations.warn(note.warn, e.pos);
+  return r;
 }
 
 export function evalBinary(ev: Evaluator, e: Binary, t: number): Value {
@@ -47,13 +69,37 @@ export function evalBinary(ev: Evaluator, e: Binary, t: number): Value {
     const { v, keep } = apply(e.op, lhs.v, rhs.v);
     return scalar(isComparison(e.op) ? (keep ? 1 : 0) : v);
   }
-  if (lhs.kind === 'vector' && rhs.kind === 'scalar') return vectorScalar(e, lhs, rhs.v, false);
-  if (lhs.kind === 'scalar' && rhs.kind === 'vector') return vectorScalar(e, rhs, lhs.v, true);
+  if (lhs.kind === 'vector' && rhs.kind === 'scalar') {
+    return lhs.hs === null ? vectorScalar(e, lhs, rhs.v, false) : histogramVectorScalar(ev, e, lhs, rhs.v, false);
+  }
+  if (lhs.kind === 'scalar' && rhs.kind === 'vector') {
+    return rhs.hs === null ? vectorScalar(e, rhs, lhs.v, true) : histogramVectorScalar(ev, e, rhs, lhs.v, true);
+  }
   if (lhs.kind !== 'vector' || rhs.kind !== 'vector') {
     throw new PromQLEvalError('binary expression must contain only scalar and instant vector types');
   }
   if (isSetOp(e.op)) return setOp(e.op, e.matching, lhs, rhs);
-  return vectorVector(e, lhs, rhs);
+  return vectorVector(ev, e, lhs, rhs);
+}
+
+/** vectorScalar for vectors holding native histograms. */
+function histogramVectorScalar(ev: Evaluator, e: Binary, vec: Vector, s: number, scalarOnLeft: boolean): Vector {
+  const out = new Vector();
+  const comparison = isComparison(e.op);
+  const dropName = ARITHMETIC.has(e.op) || e.bool;
+  for (let i = 0; i < vec.length; i++) {
+    const x = vec.vs[i] as number;
+    const h = vec.histogramAt(i);
+    const r = scalarOnLeft ? applySamples(ev, e, s, x, undefined, h) : applySamples(ev, e, x, s, h, undefined);
+    if (!r.ok) continue;
+    const drop = (vec.drop[i] as boolean) || dropName;
+    if (e.bool) out.push(vec.ls[i] as LabelSet, r.keep ? 1 : 0, drop);
+    else if (!r.keep) continue;
+    else if (comparison) out.pushFrom(vec, i, vec.ls[i] as LabelSet, drop);
+    else if (r.h !== undefined) out.pushHistogram(vec.ls[i] as LabelSet, r.h, drop);
+    else out.push(vec.ls[i] as LabelSet, r.v, drop);
+  }
+  return out;
 }
 
 function vectorScalar(e: Binary, vec: Vector, s: number, scalarOnLeft: boolean): Vector {
@@ -99,10 +145,10 @@ function setOp(op: BinaryOp, m: VectorMatching, lhs: Vector, rhs: Vector): Vecto
     const leftSigs = new Set<string>();
     for (let i = 0; i < lhs.length; i++) {
       leftSigs.add(sig(lhs.ls[i] as LabelSet));
-      out.push(lhs.ls[i] as LabelSet, lhs.vs[i] as number, lhs.drop[i] as boolean);
+      out.pushFrom(lhs, i, lhs.ls[i] as LabelSet, lhs.drop[i] as boolean);
     }
     for (let i = 0; i < rhs.length; i++) {
-      if (!leftSigs.has(sig(rhs.ls[i] as LabelSet))) out.push(rhs.ls[i] as LabelSet, rhs.vs[i] as number, rhs.drop[i] as boolean);
+      if (!leftSigs.has(sig(rhs.ls[i] as LabelSet))) out.pushFrom(rhs, i, rhs.ls[i] as LabelSet, rhs.drop[i] as boolean);
     }
     return out;
   }
@@ -111,13 +157,13 @@ function setOp(op: BinaryOp, m: VectorMatching, lhs: Vector, rhs: Vector): Vecto
   const wantPresent = op === 'and';
   for (let i = 0; i < lhs.length; i++) {
     if (rightSigs.has(sig(lhs.ls[i] as LabelSet)) === wantPresent) {
-      out.push(lhs.ls[i] as LabelSet, lhs.vs[i] as number, lhs.drop[i] as boolean);
+      out.pushFrom(lhs, i, lhs.ls[i] as LabelSet, lhs.drop[i] as boolean);
     }
   }
   return out;
 }
 
-function vectorVector(e: Binary, lhs: Vector, rhs: Vector): Vector {
+function vectorVector(ev: Evaluator, e: Binary, lhs: Vector, rhs: Vector): Vector {
   const m = e.matching;
   const swapped = m.card === 'one-to-many';
   const many = swapped ? rhs : lhs;
@@ -144,6 +190,7 @@ function vectorVector(e: Binary, lhs: Vector, rhs: Vector): Vector {
   const comparison = isComparison(e.op);
   const dropName = ARITHMETIC.has(e.op) || e.bool;
   const oneToOne = m.card === 'one-to-one';
+  const withHistograms = many.hs !== null || one.hs !== null;
   const matched = new Map<string, Set<string> | null>();
   for (let i = 0; i < many.length; i++) {
     const mls = many.ls[i] as LabelSet;
@@ -160,11 +207,30 @@ function vectorVector(e: Binary, lhs: Vector, rhs: Vector): Vector {
     }
     const mv = many.vs[i] as number;
     const ov = one.vs[j] as number;
-    const r = swapped ? apply(e.op, ov, mv) : apply(e.op, mv, ov);
-    let v = r.v;
-    if (e.bool) v = r.keep ? 1 : 0;
-    else if (!r.keep) continue;
-    if (comparison && !e.bool) v = swapped ? ov : mv;
+    let h: NativeHistogram | undefined;
+    let v: number;
+    if (withHistograms) {
+      const mh = many.histogramAt(i);
+      const oh = one.histogramAt(j);
+      const r = swapped ? applySamples(ev, e, ov, mv, oh, mh) : applySamples(ev, e, mv, ov, mh, oh);
+      if (!r.ok) continue;
+      v = r.v;
+      h = r.h;
+      if (e.bool) {
+        v = r.keep ? 1 : 0;
+        h = undefined;
+      } else if (!r.keep) continue;
+      if (comparison && !e.bool) {
+        v = swapped ? ov : mv;
+        h = swapped ? oh : mh;
+      }
+    } else {
+      const r = swapped ? apply(e.op, ov, mv) : apply(e.op, mv, ov);
+      v = r.v;
+      if (e.bool) v = r.keep ? 1 : 0;
+      else if (!r.keep) continue;
+      if (comparison && !e.bool) v = swapped ? ov : mv;
+    }
     const ls = resultLabels(mls, one.ls[j] as LabelSet, m);
     if (!oneToOne) {
       let set = seen ?? null;
@@ -176,7 +242,8 @@ function vectorVector(e: Binary, lhs: Vector, rhs: Vector): Vector {
       }
       set.add(ls.key);
     }
-    out.push(ls, v, (many.drop[i] as boolean) || dropName);
+    if (h !== undefined) out.pushHistogram(ls, h, (many.drop[i] as boolean) || dropName);
+    else out.push(ls, v, (many.drop[i] as boolean) || dropName);
   }
   return out;
 }

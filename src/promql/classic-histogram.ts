@@ -1,12 +1,7 @@
-// histogram_quantile and histogram_fraction over classic `le` buckets: group by all labels but `le`,
-// repair non-monotonic counts as Prometheus does, and interpolate linearly inside buckets.
+// Quantiles and fractions over classic `le` buckets: repair non-monotonic counts as Prometheus does and
+// interpolate linearly inside buckets.
 
-import type { Expr } from './ast.js';
-import type { Evaluator } from './engine.js';
-import { LabelSet, METRIC_NAME } from './labels.js';
-import { Vector } from './values.js';
-
-interface Bucket {
+export interface Bucket {
   upper: number;
   count: number;
 }
@@ -22,52 +17,6 @@ export function parseBucketBound(le: string): number | null {
   if (lower === 'nan') return NaN;
   const n = Number(s);
   return Number.isNaN(n) ? null : n;
-}
-
-export function histogramQuantile(ev: Evaluator, q: number, v: Vector, argExpr: Expr): Vector {
-  return perHistogram(ev, v, argExpr, (g) => {
-    const { value, forcedMonotonic } = bucketQuantile(q, g.buckets);
-    if (forcedMonotonic) {
-      ev.annotations.info(
-        `input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name ${JSON.stringify(g.name)}`,
-        argExpr.pos,
-      );
-    }
-    return value;
-  });
-}
-
-export function histogramFraction(ev: Evaluator, lower: number, upper: number, v: Vector, argExpr: Expr): Vector {
-  return perHistogram(ev, v, argExpr, (g) => bucketFraction(lower, upper, g.buckets));
-}
-
-interface HistogramGroup {
-  ls: LabelSet;
-  buckets: Bucket[];
-  name: string;
-}
-
-function perHistogram(ev: Evaluator, v: Vector, argExpr: Expr, compute: (g: HistogramGroup) => number): Vector {
-  const groups = new Map<string, HistogramGroup>();
-  for (let i = 0; i < v.length; i++) {
-    const ls = v.ls[i] as LabelSet;
-    const le = ls.get('le');
-    const upper = parseBucketBound(le);
-    if (upper === null) {
-      ev.annotations.warn(`bucket label "le" is missing or has a malformed value of ${JSON.stringify(le)} for metric name ${JSON.stringify(ls.get(METRIC_NAME))}`, argExpr.pos);
-      continue;
-    }
-    const groupLs = ls.filter((n) => n !== 'le');
-    let g = groups.get(groupLs.key);
-    if (!g) {
-      g = { ls: groupLs.withoutName(), buckets: [], name: ls.get(METRIC_NAME) };
-      groups.set(groupLs.key, g);
-    }
-    g.buckets.push({ upper, count: v.vs[i] as number });
-  }
-  const out = new Vector();
-  for (const g of groups.values()) out.push(g.ls, compute(g), false);
-  return out;
 }
 
 /** Fraction of observations in [lower, upper]; infinite-width buckets are not interpolated into. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createEngine } from './engine.js';
 import { PromQLEvalError } from './errors.js';
 import { formatLabels } from './labels.js';
+import type { NativeHistogram } from './native-histogram.js';
 import { createSeriesWindow } from './series-window.js';
 
 function setup() {
@@ -52,5 +53,47 @@ describe('engine', () => {
     const { engine } = setup();
     expect(engine.instant('absent(req_total{job="web"})', 600_000)).toMatchObject({ type: 'vector', samples: [{ labels: { job: 'web' }, value: 1 }] });
     expect(engine.instant('absent(req_total{job="api"})', 600_000)).toMatchObject({ type: 'vector', samples: [] });
+  });
+});
+
+describe('engine with native histograms', () => {
+  const hist = (count: number, buckets: number[]): NativeHistogram => ({
+    schema: 0, zeroThreshold: 0, zeroCount: 0, count, sum: count, hint: 'unknown', customValues: null,
+    positive: { idx: buckets.map((_, i) => i), counts: buckets }, negative: { idx: [], counts: [] },
+  });
+
+  function setupHistograms() {
+    const window = createSeriesWindow({ retentionMs: Infinity });
+    for (const instance of ['a', 'b']) {
+      window.loadSeries({ __name__: 'lat_seconds', instance }, [0, 1, 2, 3].map((k) => ({ t: k * 60_000, v: 0, h: hist(4 * k, [k, 2 * k, k]) })));
+    }
+    window.loadSeries({ __name__: 'lat_seconds', instance: 'c' }, [{ t: 0, v: 1 }, { t: 60_000, v: 2 }]);
+    return createEngine({ window });
+  }
+
+  it('selects histogram samples alongside floats', () => {
+    const res = setupHistograms().instant('lat_seconds', 180_000);
+    expect(res.type === 'vector' && res.samples.map((s) => [s.labels.instance, s.histogram?.count ?? s.value])).toEqual([['a', 12], ['b', 12], ['c', 2]]);
+  });
+
+  it('rates and sums histograms, then takes quantiles', () => {
+    const res = setupHistograms().instant('histogram_quantile(0.5, sum(rate(lat_seconds{instance!="c"}[3m])))', 180_000);
+    expect(res.type === 'vector' && res.samples[0]?.value).toBeCloseTo(Math.SQRT2, 9);
+    const count = setupHistograms().instant('histogram_count(sum(increase(lat_seconds[3m])))', 180_000);
+    // Two series each grew by 12 observations in 3 minutes (the float series has a single sample in the window).
+    expect(count).toMatchObject({ type: 'vector', samples: [{ value: 24 }] });
+  });
+
+  it('reports what Prometheus reports for mixed input', () => {
+    const res = setupHistograms().instant('sum(lat_seconds)', 60_000);
+    expect(res.type === 'vector' && res.samples).toEqual([]);
+    expect(res.annotations.warnings).toEqual(['PromQL warning: encountered a mix of histograms and floats for aggregation (1:5)']);
+    expect(setupHistograms().instant('abs(lat_seconds)', 60_000)).toMatchObject({ samples: [{ labels: { instance: 'c' }, value: 2 }] });
+  });
+
+  it('returns histogram points of range queries separately from float points', () => {
+    const res = setupHistograms().range('lat_seconds{instance="a"} * 2', 60_000, 180_000, 60_000);
+    expect(res.type === 'matrix' && res.series[0]?.points).toEqual([]);
+    expect(res.type === 'matrix' && res.series[0]?.histograms?.map((p) => [p.t, p.h.count])).toEqual([[60_000, 8], [120_000, 16], [180_000, 24]]);
   });
 });

@@ -9,10 +9,11 @@ import { PromQLEvalError } from './errors.js';
 import { evalCall } from './functions.js';
 import { LabelSet, compareLabelSets, type Labels } from './labels.js';
 import { compileMatcher } from './matchers.js';
+import { withHint, type NativeHistogram } from './native-histogram.js';
 import { parseExpr } from './parser.js';
-import { upperBound, type SeriesWindow, type StoredSeries } from './series-window.js';
+import { upperBound, upperBoundOf, type SeriesWindow, type StoredSeries } from './series-window.js';
 import { exprType } from './type-check.js';
-import { Vector, scalar, type RangeSeries, type RangeVector, type Value } from './values.js';
+import { Vector, scalar, type HistogramRange, type RangeSeries, type RangeVector, type Value } from './values.js';
 
 export interface EngineOptions {
   window: SeriesWindow;
@@ -24,7 +25,9 @@ export interface EngineOptions {
 
 export interface Sample {
   labels: Labels;
+  /** The float value; 0 when the sample is a native histogram. */
   value: number;
+  histogram?: NativeHistogram;
 }
 
 export interface Point {
@@ -32,9 +35,17 @@ export interface Point {
   v: number;
 }
 
+export interface HistogramPoint {
+  t: number;
+  h: NativeHistogram;
+}
+
 export interface Series {
   labels: Labels;
+  /** Float samples. */
   points: Point[];
+  /** Native histogram samples, present only when the series has any. */
+  histograms?: HistogramPoint[];
 }
 
 export interface QueryAnnotations {
@@ -61,7 +72,7 @@ export function createEngine(options: EngineOptions): Engine {
   return {
     instant(expr, tMs) {
       const { e, source } = prepare(expr);
-      const ev = new Evaluator(options.window, lookbackMs, subqueryStepMs, tMs, tMs, false, source);
+      const ev = new Evaluator(options.window, lookbackMs, subqueryStepMs, tMs, tMs, 0, source);
       return ev.finishInstant(ev.eval(e, tMs));
     },
     range(expr, startMs, endMs, stepMs) {
@@ -72,7 +83,7 @@ export function createEngine(options: EngineOptions): Engine {
       }
       if (stepMs <= 0) throw new PromQLEvalError('zero or negative query resolution step widths are not accepted');
       if (endMs < startMs) throw new PromQLEvalError('end timestamp must not be before start time');
-      const ev = new Evaluator(options.window, lookbackMs, subqueryStepMs, startMs, endMs, true, source);
+      const ev = new Evaluator(options.window, lookbackMs, subqueryStepMs, startMs, endMs, stepMs, source);
       return ev.runRange(e, startMs, endMs, stepMs);
     },
   };
@@ -90,10 +101,15 @@ export class Evaluator {
     private readonly subqueryStepMs: number,
     readonly startMs: number,
     readonly endMs: number,
-    readonly isRangeQuery: boolean,
+    /** Step of the range query; 0 for an instant query. */
+    readonly stepMs: number,
     readonly source: string,
   ) {
     this.annotations = new Annotations(source);
+  }
+
+  get isRangeQuery(): boolean {
+    return this.stepMs > 0;
   }
 
   eval(e: Expr, t: number): Value {
@@ -164,11 +180,20 @@ export class Evaluator {
       const end = s.head + s.len;
       // Newest sample in (ref - lookback, ref].
       const i = upperBound(s.ts, s.head, end, ref) - 1;
-      if (i < s.head) continue;
-      const st = s.ts[i] as number;
+      let st = i < s.head ? -Infinity : (s.ts[i] as number);
+      let h: NativeHistogram | undefined;
+      if (s.histograms !== null) {
+        const hts = s.histograms.ts;
+        const j = upperBoundOf(hts, 0, hts.length, ref) - 1;
+        if (j >= 0 && (hts[j] as number) > st) {
+          st = hts[j] as number;
+          h = s.histograms.hs[j];
+        }
+      }
       if (st <= minT) continue;
       if (s.stale.length > 0 && isStaleAfter(s.stale, st, ref)) continue;
-      out.push(s.labels, s.vs[i] as number, false);
+      if (h !== undefined) out.pushHistogram(s.labels, h, false);
+      else out.push(s.labels, s.vs[i] as number, false);
       ts.push(st);
     }
     out.ts = ts;
@@ -183,7 +208,14 @@ export class Evaluator {
       const stop = s.head + s.len;
       const lo = upperBound(s.ts, s.head, stop, start);
       const hi = upperBound(s.ts, lo, stop, end);
-      if (hi > lo) series.push({ ls: s.labels, drop: false, ts: s.ts, vs: s.vs, lo, hi });
+      let h: HistogramRange | null = null;
+      if (s.histograms !== null) {
+        const hts = s.histograms.ts;
+        const hlo = upperBoundOf(hts, 0, hts.length, start);
+        const hhi = upperBoundOf(hts, hlo, hts.length, end);
+        if (hhi > hlo) h = { ts: hts, hs: s.histograms.hs, lo: hlo, hi: hhi };
+      }
+      if (hi > lo || h !== null) series.push({ ls: s.labels, drop: false, ts: s.ts, vs: s.vs, lo, hi, h });
     }
     return { kind: 'matrix', series, start, end, range: m.range };
   }
@@ -200,7 +232,7 @@ export class Evaluator {
       cache = new Map();
       this.subqueryCache.set(sq, cache);
     }
-    const acc = new Map<string, { ls: LabelSet; drop: boolean; ts: number[]; vs: number[] }>();
+    const acc = new Map<string, SubquerySeries>();
     for (let ti = first; ti <= end; ti += step) {
       let v = cache.get(ti);
       if (!v) {
@@ -213,8 +245,17 @@ export class Evaluator {
         const key = drop ? `d${ls.key}` : ls.key;
         let s = acc.get(key);
         if (!s) {
-          s = { ls, drop, ts: [], vs: [] };
+          s = { ls, drop, ts: [], vs: [], hts: null, hs: null, lastSampleT: NaN };
           acc.set(key, s);
+        }
+        let h = v.hs === null ? undefined : v.hs[i];
+        if (h !== undefined) {
+          // A raw sample seen again through the lookback is the same observation, not a second counter reset.
+          if (h.hint === 'reset' && v.ts !== null && s.lastSampleT === v.ts[i]) h = withHint(h, 'not_reset');
+          if (v.ts !== null) s.lastSampleT = v.ts[i] as number;
+          (s.hts ??= []).push(ti);
+          (s.hs ??= []).push(h);
+          continue;
         }
         s.ts.push(ti);
         s.vs.push(v.vs[i] as number);
@@ -222,7 +263,8 @@ export class Evaluator {
     }
     const series: RangeSeries[] = [];
     for (const s of acc.values()) {
-      series.push({ ls: s.ls, drop: s.drop, ts: Float64Array.from(s.ts), vs: Float64Array.from(s.vs), lo: 0, hi: s.ts.length });
+      const h = s.hts === null || s.hs === null ? null : { ts: s.hts, hs: s.hs, lo: 0, hi: s.hts.length };
+      series.push({ ls: s.ls, drop: s.drop, ts: Float64Array.from(s.ts), vs: Float64Array.from(s.vs), lo: 0, hi: s.ts.length, h });
     }
     return { kind: 'matrix', series, start, end, range: sq.range };
   }
@@ -241,7 +283,9 @@ export class Evaluator {
           const ls = v.drop[i] ? (v.ls[i] as LabelSet).withoutName() : (v.ls[i] as LabelSet);
           if (seen.has(ls.key)) throw new PromQLEvalError('vector cannot contain metrics with the same labelset');
           seen.add(ls.key);
-          samples.push({ labels: ls.toRecord(), value: v.vs[i] as number });
+          const h = v.hs === null ? undefined : v.hs[i];
+          if (h !== undefined) samples.push({ labels: ls.toRecord(), value: 0, histogram: h });
+          else samples.push({ labels: ls.toRecord(), value: v.vs[i] as number });
         }
         return { type: 'vector', samples, annotations };
       }
@@ -254,7 +298,13 @@ export class Evaluator {
           seen.add(ls.key);
           const points: Point[] = [];
           for (let i = s.lo; i < s.hi; i++) points.push({ t: s.ts[i] as number, v: s.vs[i] as number });
-          series.push({ labels: ls.toRecord(), points });
+          const out: Series = { labels: ls.toRecord(), points };
+          if (s.h !== null) {
+            const hr = s.h;
+            out.histograms = [];
+            for (let i = hr.lo; i < hr.hi; i++) out.histograms.push({ t: hr.ts[i] as number, h: hr.hs[i] as NativeHistogram });
+          }
+          series.push(out);
         }
         return { type: 'matrix', series, annotations };
       }
@@ -262,7 +312,7 @@ export class Evaluator {
   }
 
   runRange(e: Expr, startMs: number, endMs: number, stepMs: number): QueryResult {
-    const acc = new Map<string, { ls: LabelSet; points: Point[] }>();
+    const acc = new Map<string, Acc>();
     const stepKeys = new Set<string>();
     for (let t = startMs; t <= endMs; t += stepMs) {
       const v = this.eval(e, t);
@@ -276,12 +326,14 @@ export class Evaluator {
         const ls = v.drop[i] ? (v.ls[i] as LabelSet).withoutName() : (v.ls[i] as LabelSet);
         if (stepKeys.has(ls.key)) throw new PromQLEvalError('vector cannot contain metrics with the same labelset');
         stepKeys.add(ls.key);
-        addPoint(acc, ls, t, v.vs[i] as number);
+        const h = v.hs === null ? undefined : v.hs[i];
+        if (h !== undefined) addHistogramPoint(acc, ls, t, h);
+        else addPoint(acc, ls, t, v.vs[i] as number);
       }
     }
     const series = [...acc.values()]
       .sort((a, b) => compareLabelSets(a.ls, b.ls))
-      .map((s) => ({ labels: s.ls.toRecord(), points: s.points }));
+      .map((s): Series => (s.histograms === null ? { labels: s.ls.toRecord(), points: s.points } : { labels: s.ls.toRecord(), points: s.points, histograms: s.histograms }));
     return { type: 'matrix', series, annotations: this.collectAnnotations() };
   }
 
@@ -290,13 +342,39 @@ export class Evaluator {
   }
 }
 
-function addPoint(acc: Map<string, { ls: LabelSet; points: Point[] }>, ls: LabelSet, t: number, v: number): void {
+/** One series of a subquery's result while it is collected step by step. */
+interface SubquerySeries {
+  ls: LabelSet;
+  drop: boolean;
+  ts: number[];
+  vs: number[];
+  hts: number[] | null;
+  hs: NativeHistogram[] | null;
+  /** Timestamp of the raw sample behind the last histogram point (instant selectors only). */
+  lastSampleT: number;
+}
+
+interface Acc {
+  ls: LabelSet;
+  points: Point[];
+  histograms: HistogramPoint[] | null;
+}
+
+function accFor(acc: Map<string, Acc>, ls: LabelSet): Acc {
   let s = acc.get(ls.key);
   if (!s) {
-    s = { ls, points: [] };
+    s = { ls, points: [], histograms: null };
     acc.set(ls.key, s);
   }
-  s.points.push({ t, v });
+  return s;
+}
+
+function addPoint(acc: Map<string, Acc>, ls: LabelSet, t: number, v: number): void {
+  accFor(acc, ls).points.push({ t, v });
+}
+
+function addHistogramPoint(acc: Map<string, Acc>, ls: LabelSet, t: number, h: NativeHistogram): void {
+  (accFor(acc, ls).histograms ??= []).push({ t, h });
 }
 
 /** True if a staleness marker lies after the sample at `sampleT` and no later than `ref`. */

@@ -93,10 +93,17 @@ export function formatFloatG(f: number): string {
   if (Number.isNaN(f)) return 'NaN';
   if (f === Infinity) return '+Inf';
   if (f === -Infinity) return '-Inf';
-  const s = String(f);
-  const exp = Math.floor(Math.log10(Math.abs(f)));
-  if (f !== 0 && (exp < -4 || exp >= 21)) {
-    return f.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
-  }
-  return s;
+  if (f === 0) return Object.is(f, -0) ? '-0' : '0';
+  const e = f.toExponential();
+  const exp = Number(e.slice(e.indexOf('e') + 1));
+  // Shortest %g switches to an exponent below 1e-4 and from 1e6 on (Go's "precision 6" rule).
+  if (exp < -4 || exp >= 6) return e.replace(/e([+-])(\d)$/, 'e$10$2');
+  return formatFloatPlain(f);
+}
+
+/** Go's labels.FormatOpenMetricsFloat: %g, with ".0" added to whole numbers ("1.0", "0.0", "1e+06"). */
+export function formatOpenMetricsFloat(f: number): string {
+  const s = formatFloatG(f);
+  if (!Number.isFinite(f) || /[e.]/.test(s)) return s;
+  return `${s}.0`;
 }

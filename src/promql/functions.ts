@@ -5,10 +5,14 @@ import type { Call, Expr, LabelMatcher } from './ast.js';
 import type { Evaluator } from './engine.js';
 import { PromQLEvalError } from './errors.js';
 import { formatFloatG, kahanSumInc, linearRegression, quantile } from './float-math.js';
-import { histogramFraction, histogramQuantile } from './classic-histogram.js';
+import { HistogramAccumulator } from './histogram-accumulator.js';
+import { histogramFraction, histogramQuantile, histogramQuantiles } from './histogram-functions.js';
 import { LabelSet, METRIC_NAME, compareLabelSets } from './labels.js';
+import { detectReset, histogramsEqual, scaleHistogram, type NativeHistogram } from './native-histogram.js';
+import { histogramVariance } from './native-histogram-stats.js';
+import { histogramIncrease, histogramInstantValue, type Report } from './native-histogram-range.js';
 import { translateRegex } from './re2-to-js.js';
-import { Vector, scalar, type RangeSeries, type RangeVector, type Value } from './values.js';
+import { Vector, scalar, type HistogramRange, type RangeSeries, type RangeVector, type Value } from './values.js';
 
 type Fn = (ev: Evaluator, call: Call, t: number) => Value;
 
@@ -30,8 +34,29 @@ function mapValues(op: (x: number) => number): Fn {
   return (ev, call, t) => {
     const v = ev.evalVector(arg(call, 0), t);
     const out = new Vector();
-    for (let i = 0; i < v.length; i++) out.push(v.ls[i] as LabelSet, op(v.vs[i] as number), true);
+    const hs = v.hs;
+    for (let i = 0; i < v.length; i++) {
+      // Native histograms are not numbers: these functions drop them.
+      if (hs !== null && hs[i] !== undefined) continue;
+      out.push(v.ls[i] as LabelSet, op(v.vs[i] as number), true);
+    }
     return out;
+  };
+}
+
+/** True if sample i of `v` is a native histogram. */
+function isHistogram(v: Vector, i: number): boolean {
+  return v.hs !== null && v.hs[i] !== undefined;
+}
+
+function metricName(s: RangeSeries): string {
+  return s.ls.get(METRIC_NAME);
+}
+
+function reporter(ev: Evaluator, e: Expr): Report {
+  return {
+    warn: (msg) => ev.annotations.warn(msg, e.pos),
+    info: (msg) => ev.annotations.info(msg, e.pos),
   };
 }
 
@@ -45,7 +70,7 @@ function dateFn(op: (d: Date) => number): Fn {
     const v = ev.evalVector(arg(call, 0), t);
     for (let i = 0; i < v.length; i++) {
       const secs = v.vs[i] as number;
-      if (!Number.isFinite(secs)) continue;
+      if (!Number.isFinite(secs) || isHistogram(v, i)) continue;
       out.push(v.ls[i] as LabelSet, op(new Date(Math.trunc(secs) * 1000)), true);
     }
     return out;
@@ -62,21 +87,99 @@ function dayOfYear(d: Date): number {
 
 // ---- range-vector helpers ----
 
-/** Reduces each series' window to one value; `null` means no output for that series. */
-function overTime(
-  reduce: (s: RangeSeries, rv: RangeVector, ev: Evaluator, call: Call, t: number) => number | null,
-  keepName = false,
-  rangeArg = 0,
-): Fn {
+type Reduce = (s: RangeSeries, rv: RangeVector, ev: Evaluator, call: Call, t: number) => number | null;
+
+/** Produces the output (if any) for a series that has native histogram samples in the window. */
+type OnHistograms = (s: RangeSeries, h: HistogramRange, out: Vector, ev: Evaluator, call: Call) => void;
+
+/**
+ * Reduces each series' window to one value; `null` means no output for that series. Series with native
+ * histograms go to `onHistograms`; by default their floats alone are reduced, reporting the ignored histograms.
+ */
+function overTime(reduce: Reduce, keepName = false, rangeArg = 0, onHistograms?: OnHistograms): Fn {
   return (ev, call, t) => {
     const rv = ev.evalRangeArg(arg(call, rangeArg), t);
     const out = new Vector();
     for (const s of rv.series) {
+      if (s.h !== null) {
+        if (onHistograms) onHistograms(s, s.h, out, ev, call);
+        else if (s.hi > s.lo) {
+          ev.annotations.info(`ignored histograms in a range containing both floats and histograms for metric name ${JSON.stringify(metricName(s))}`, arg(call, 0).pos);
+          const v = reduce(s, rv, ev, call, t);
+          if (v !== null) out.push(s.ls, v, keepName ? s.drop : true);
+        }
+        continue;
+      }
       if (s.hi <= s.lo) continue;
       const v = reduce(s, rv, ev, call, t);
       if (v !== null) out.push(s.ls, v, keepName ? s.drop : true);
     }
     return out;
+  };
+}
+
+/** The newest (or oldest) sample of a window holding histograms: a float or a histogram, whichever is later. */
+function edgeSample(s: RangeSeries, h: HistogramRange, newest: boolean): WindowSample & { t: number } {
+  const hi = newest ? h.hi - 1 : h.lo;
+  const ht = h.ts[hi] as number;
+  if (s.hi > s.lo) {
+    const fi = newest ? s.hi - 1 : s.lo;
+    const ft = s.ts[fi] as number;
+    if (newest ? ft > ht : ft < ht) return { t: ft, v: s.vs[fi] as number };
+  }
+  return { t: ht, v: 0, h: h.hs[hi] as NativeHistogram };
+}
+
+function mixWarning(ev: Evaluator, s: RangeSeries, e: Expr): void {
+  ev.annotations.warn(`encountered a mix of histograms and floats for metric name ${JSON.stringify(metricName(s))}`, e.pos);
+}
+
+/** sum_over_time/avg_over_time of a window of histograms; a mix with floats has no result. */
+function accumulateOverTime(averaging: boolean): OnHistograms {
+  return (s, h, out, ev, call) => {
+    const e = arg(call, 0);
+    if (s.hi > s.lo) {
+      mixWarning(ev, s, e);
+      return;
+    }
+    const acc = new HistogramAccumulator(averaging);
+    for (let i = h.lo; i < h.hi; i++) acc.add(h.hs[i] as NativeHistogram);
+    if (acc.counterResetCollision) ev.annotations.warn('conflicting counter resets during histogram aggregation', e.pos);
+    if (acc.reconciled) ev.annotations.info('mismatched custom buckets were reconciled during aggregation', e.pos);
+    if (acc.incompatible) {
+      ev.annotations.warn(`vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${JSON.stringify(metricName(s))}`, e.pos);
+      return;
+    }
+    const r = averaging ? acc.average() : acc.total();
+    if (r !== null) out.pushHistogram(s.ls, r, true);
+  };
+}
+
+/** A float (`v`) or native histogram (`h`) sample of a window. */
+interface WindowSample {
+  v: number;
+  h?: NativeHistogram;
+}
+
+/** Floats and histograms of a window merged in time order, for changes() and resets(). */
+function mergedSamples(s: RangeSeries, h: HistogramRange): WindowSample[] {
+  const out: WindowSample[] = [];
+  let i = s.lo;
+  let j = h.lo;
+  while (i < s.hi || j < h.hi) {
+    if (j >= h.hi || (i < s.hi && (s.ts[i] as number) < (h.ts[j] as number))) out.push({ v: s.vs[i++] as number });
+    else out.push({ v: 0, h: h.hs[j++] as NativeHistogram });
+  }
+  return out;
+}
+
+/** Counts consecutive sample pairs that `differ` (changes, resets) in a window holding histograms. */
+function countTransitions(differ: (prev: WindowSample, cur: WindowSample) => boolean): OnHistograms {
+  return (s, h, out) => {
+    const all = mergedSamples(s, h);
+    let n = 0;
+    for (let i = 1; i < all.length; i++) if (differ(all[i - 1] as WindowSample, all[i] as WindowSample)) n++;
+    out.push(s.ls, n, true);
   };
 }
 
@@ -139,11 +242,16 @@ function extrapolatedRate(isCounter: boolean, isRate: boolean): Fn {
     const out = new Vector();
     for (const s of rv.series) {
       const n = s.hi - s.lo;
-      if (isCounter) {
+      if (isCounter && n > 0) {
         const name = s.ls.get(METRIC_NAME);
         if (name !== '' && !COUNTER_SUFFIXES.some((suf) => name.endsWith(suf))) {
           ev.annotations.info(`metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(name)}`, rangeArg.pos);
         }
+      }
+      if (s.h !== null) {
+        if (n > 0) mixWarning(ev, s, rangeArg);
+        else histogramRate(ev, rv, s, s.h, isCounter, isRate, rangeArg, out);
+        continue;
       }
       if (n < 2) continue;
       const first = s.vs[s.lo] as number;
@@ -157,25 +265,77 @@ function extrapolatedRate(isCounter: boolean, isRate: boolean): Fn {
           prev = cur;
         }
       }
-      const firstT = s.ts[s.lo] as number;
-      const lastT = s.ts[s.hi - 1] as number;
-      let durationToStart = (firstT - rv.start) / 1000;
-      let durationToEnd = (rv.end - lastT) / 1000;
-      const sampledInterval = (lastT - firstT) / 1000;
-      const avgInterval = sampledInterval / (n - 1);
-      const threshold = avgInterval * 1.1;
-      if (durationToStart >= threshold) durationToStart = avgInterval / 2;
-      if (isCounter && result > 0 && first >= 0) {
-        // A counter can't go below zero, so don't extrapolate past the point where it would have been zero.
-        const durationToZero = sampledInterval * (first / result);
-        if (durationToZero < durationToStart) durationToStart = durationToZero;
-      }
-      if (durationToEnd >= threshold) durationToEnd = avgInterval / 2;
-      let factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
-      if (isRate) factor /= rv.range / 1000;
+      const factor = extrapolationFactor(rv, s.ts[s.lo] as number, s.ts[s.hi - 1] as number, n, isCounter ? first : -1, result, isRate);
       out.push(s.ls, result * factor, true);
     }
     return out;
+  };
+}
+
+/**
+ * How much to scale the increase between the first and last sample of a window to cover the whole window:
+ * all the way to a boundary that is close enough (1.1 average intervals), else half an interval. `counterStart`
+ * is the counter's first value (negative for gauges): a counter is not extrapolated below zero.
+ */
+function extrapolationFactor(
+  rv: RangeVector, firstT: number, lastT: number, n: number, counterStart: number, increase: number, isRate: boolean,
+): number {
+  let durationToStart = (firstT - rv.start) / 1000;
+  let durationToEnd = (rv.end - lastT) / 1000;
+  const sampledInterval = (lastT - firstT) / 1000;
+  const avgInterval = sampledInterval / (n - 1);
+  const threshold = avgInterval * 1.1;
+  if (durationToStart >= threshold) durationToStart = avgInterval / 2;
+  if (increase > 0 && counterStart >= 0) {
+    const durationToZero = sampledInterval * (counterStart / increase);
+    if (durationToZero < durationToStart) durationToStart = durationToZero;
+  }
+  if (durationToEnd >= threshold) durationToEnd = avgInterval / 2;
+  const factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
+  return isRate ? factor / (rv.range / 1000) : factor;
+}
+
+/** rate/increase/delta of a window of histograms, extrapolated like the float case. */
+function histogramRate(
+  ev: Evaluator, rv: RangeVector, s: RangeSeries, hr: HistogramRange, isCounter: boolean, isRate: boolean, rangeArg: Expr, out: Vector,
+): void {
+  const n = hr.hi - hr.lo;
+  if (n < 2) return;
+  const points = hr.hs.slice(hr.lo, hr.hi);
+  const increase = histogramIncrease(points, isCounter, metricName(s), reporter(ev, rangeArg));
+  if (increase === null) return;
+  const firstCount = (points[0] as NativeHistogram).count;
+  const factor = extrapolationFactor(rv, hr.ts[hr.lo] as number, hr.ts[hr.hi - 1] as number, n, isCounter ? firstCount : -1, increase.count, isRate);
+  out.pushHistogram(s.ls, scaleHistogram(increase, factor), true);
+}
+
+/** irate/idelta when the window holds histograms: the last two samples must both be histograms. */
+function histogramInstant(isRate: boolean): OnHistograms {
+  return (s, h, out, ev, call) => {
+    const e = arg(call, 0);
+    const n = s.hi - s.lo + h.hi - h.lo;
+    if (n < 2) return;
+    // The last two samples across floats and histograms.
+    const last: (WindowSample & { t: number })[] = [];
+    for (let i = Math.max(s.lo, s.hi - 2); i < s.hi; i++) last.push({ t: s.ts[i] as number, v: s.vs[i] as number });
+    for (let i = Math.max(h.lo, h.hi - 2); i < h.hi; i++) last.push({ t: h.ts[i] as number, v: 0, h: h.hs[i] as NativeHistogram });
+    last.sort((a, b) => a.t - b.t);
+    const [a, b] = last.slice(-2) as [WindowSample & { t: number }, WindowSample & { t: number }];
+    const interval = b.t - a.t;
+    if (interval === 0) return;
+    if (a.h === undefined && b.h === undefined) {
+      let v = b.v;
+      if (!isRate || !(b.v < a.v)) v = b.v - a.v;
+      if (isRate) v /= interval / 1000;
+      out.push(s.ls, v, true);
+      return;
+    }
+    if (a.h === undefined || b.h === undefined) {
+      mixWarning(ev, s, e);
+      return;
+    }
+    const r = histogramInstantValue(a.h, b.h, interval, isRate, metricName(s), reporter(ev, e));
+    if (r !== null) out.pushHistogram(s.ls, r, true);
   };
 }
 
@@ -193,7 +353,7 @@ function instantValue(isRate: boolean): Fn {
     if (!isRate || !(last < prev)) v = last - prev;
     if (isRate) v /= interval / 1000;
     return v;
-  });
+  }, false, 0, histogramInstant(isRate));
 }
 
 function tsOfExtreme(pick: (candidate: number, best: number) => boolean): Fn {
@@ -298,11 +458,11 @@ const labelReplace: Fn = (ev, call, t) => {
     const ls = v.ls[i] as LabelSet;
     const m = re.exec(ls.get(src));
     if (!m) {
-      out.push(ls, v.vs[i] as number, v.drop[i] as boolean);
+      out.pushFrom(v, i, ls, v.drop[i] as boolean);
       continue;
     }
     const res = expandTemplate(repl, m);
-    out.push(ls.with(dst, res), v.vs[i] as number, dst === METRIC_NAME ? false : (v.drop[i] as boolean));
+    out.pushFrom(v, i, ls.with(dst, res), dst === METRIC_NAME ? false : (v.drop[i] as boolean));
   }
   return out;
 };
@@ -317,7 +477,7 @@ const labelJoin: Fn = (ev, call, t) => {
   for (let i = 0; i < v.length; i++) {
     const ls = v.ls[i] as LabelSet;
     const joined = srcs.map((s) => ls.get(s)).join(sep);
-    out.push(ls.with(dst, joined), v.vs[i] as number, dst === METRIC_NAME ? false : (v.drop[i] as boolean));
+    out.pushFrom(v, i, ls.with(dst, joined), dst === METRIC_NAME ? false : (v.drop[i] as boolean));
   }
   return out;
 };
@@ -330,7 +490,8 @@ function sortBy(cmp: (a: number, b: number, av: number, bv: number) => number): 
     if (ev.isRangeQuery) {
       ev.annotations.warn(`sort is ineffective for range queries since results are always ordered by labels`, call.pos);
     }
-    const idx = v.ls.map((_, i) => i);
+    // sort and sort_desc order floats; native histograms are dropped.
+    const idx = v.ls.map((_, i) => i).filter((i) => !isHistogram(v, i));
     idx.sort((a, b) => cmp(a, b, v.vs[a] as number, v.vs[b] as number));
     const out = new Vector();
     for (const i of idx) out.push(v.ls[i] as LabelSet, v.vs[i] as number, v.drop[i] as boolean);
@@ -376,7 +537,7 @@ function sortByLabel(desc: boolean): Fn {
       return desc ? -c : c;
     });
     const out = new Vector();
-    for (const i of idx) out.push(v.ls[i] as LabelSet, v.vs[i] as number, v.drop[i] as boolean);
+    for (const i of idx) out.pushFrom(v, i, v.ls[i] as LabelSet, v.drop[i] as boolean);
     return out;
   };
 }
@@ -393,15 +554,25 @@ function clampFn(ev: Evaluator, call: Call, t: number, lo: number, hi: number): 
   const v = ev.evalVector(arg(call, 0), t);
   const out = new Vector();
   if (hi < lo) return out;
-  for (let i = 0; i < v.length; i++) out.push(v.ls[i] as LabelSet, Math.max(lo, Math.min(hi, v.vs[i] as number)), true);
+  for (let i = 0; i < v.length; i++) {
+    if (isHistogram(v, i)) continue;
+    out.push(v.ls[i] as LabelSet, Math.max(lo, Math.min(hi, v.vs[i] as number)), true);
+  }
   return out;
 }
 
-function ignoreFloats(): Fn {
-  // Native-histogram functions: healthmon stores floats only, and Prometheus ignores float samples here.
+/** A function of native histogram samples; float samples are ignored, as in Prometheus. */
+function histogramStat(f: (h: NativeHistogram) => number): Fn {
   return (ev, call, t) => {
-    for (const a of call.args) ev.eval(a, t);
-    return new Vector();
+    const v = ev.evalVector(arg(call, 0), t);
+    const out = new Vector();
+    const hs = v.hs;
+    if (hs === null) return out;
+    for (let i = 0; i < v.length; i++) {
+      const h = hs[i];
+      if (h !== undefined) out.push(v.ls[i] as LabelSet, f(h), true);
+    }
+    return out;
   };
 }
 
@@ -423,13 +594,23 @@ const FUNCTIONS: Record<string, Fn> = {
   rad: mapValues((x) => (x * Math.PI) / 180),
   pi: () => scalar(Math.PI),
   time: (_ev, _call, t) => scalar(t / 1000),
+  // The query's bounds and step (experimental); an instant query has start = end and a step of 0.
+  start: (ev) => scalar(ev.startMs / 1000),
+  end: (ev) => scalar(ev.endMs / 1000),
+  range: (ev) => scalar((ev.endMs - ev.startMs) / 1000),
+  step: (ev) => scalar(ev.stepMs / 1000),
+  min_of: (ev, call, t) => scalar(Math.min(ev.evalScalar(arg(call, 0), t), ev.evalScalar(arg(call, 1), t))),
+  max_of: (ev, call, t) => scalar(Math.max(ev.evalScalar(arg(call, 0), t), ev.evalScalar(arg(call, 1), t))),
 
   round: (ev, call, t) => {
     const v = ev.evalVector(arg(call, 0), t);
     const toNearest = call.args[1] ? ev.evalScalar(call.args[1], t) : 1;
     const inv = 1 / toNearest;
     const out = new Vector();
-    for (let i = 0; i < v.length; i++) out.push(v.ls[i] as LabelSet, Math.floor((v.vs[i] as number) * inv + 0.5) / inv, true);
+    for (let i = 0; i < v.length; i++) {
+      if (isHistogram(v, i)) continue;
+      out.push(v.ls[i] as LabelSet, Math.floor((v.vs[i] as number) * inv + 0.5) / inv, true);
+    }
     return out;
   },
   clamp: (ev, call, t) => clampFn(ev, call, t, ev.evalScalar(arg(call, 1), t), ev.evalScalar(arg(call, 2), t)),
@@ -437,14 +618,14 @@ const FUNCTIONS: Record<string, Fn> = {
     const lo = ev.evalScalar(arg(call, 1), t);
     const v = ev.evalVector(arg(call, 0), t);
     const out = new Vector();
-    for (let i = 0; i < v.length; i++) out.push(v.ls[i] as LabelSet, Math.max(lo, v.vs[i] as number), true);
+    for (let i = 0; i < v.length; i++) if (!isHistogram(v, i)) out.push(v.ls[i] as LabelSet, Math.max(lo, v.vs[i] as number), true);
     return out;
   },
   clamp_max: (ev, call, t) => {
     const hi = ev.evalScalar(arg(call, 1), t);
     const v = ev.evalVector(arg(call, 0), t);
     const out = new Vector();
-    for (let i = 0; i < v.length; i++) out.push(v.ls[i] as LabelSet, Math.min(hi, v.vs[i] as number), true);
+    for (let i = 0; i < v.length; i++) if (!isHistogram(v, i)) out.push(v.ls[i] as LabelSet, Math.min(hi, v.vs[i] as number), true);
     return out;
   },
 
@@ -471,7 +652,14 @@ const FUNCTIONS: Record<string, Fn> = {
   },
   scalar: (ev, call, t) => {
     const v = ev.evalVector(arg(call, 0), t);
-    return scalar(v.length === 1 ? (v.vs[0] as number) : NaN);
+    // The single float sample, ignoring native histograms; NaN if there is none or more than one.
+    let found = -1;
+    for (let i = 0; i < v.length; i++) {
+      if (isHistogram(v, i)) continue;
+      if (found >= 0) return scalar(NaN);
+      found = i;
+    }
+    return scalar(found >= 0 ? (v.vs[found] as number) : NaN);
   },
 
   absent: (ev, call, t) => {
@@ -483,10 +671,10 @@ const FUNCTIONS: Record<string, Fn> = {
   absent_over_time: (ev, call, t) => {
     const rv = ev.evalRangeArg(arg(call, 0), t);
     const out = new Vector();
-    if (!rv.series.some((s) => s.hi > s.lo)) out.push(absentLabels(arg(call, 0)), 1, false);
+    if (!rv.series.some((s) => s.hi > s.lo || s.h !== null)) out.push(absentLabels(arg(call, 0)), 1, false);
     return out;
   },
-  present_over_time: overTime(() => 1),
+  present_over_time: overTime(() => 1, false, 0, (s, _h, out) => out.push(s.ls, 1, true)),
 
   rate: extrapolatedRate(true, true),
   increase: extrapolatedRate(true, false),
@@ -503,7 +691,11 @@ const FUNCTIONS: Record<string, Fn> = {
       prev = cur;
     }
     return changes;
-  }),
+  }, false, 0, countTransitions((a, b) => {
+    if (a.h === undefined && b.h === undefined) return a.v !== b.v && !(Number.isNaN(a.v) && Number.isNaN(b.v));
+    if (a.h === undefined || b.h === undefined) return true;
+    return !histogramsEqual(a.h, b.h);
+  })),
   resets: overTime((s) => {
     let resets = 0;
     let prev = s.vs[s.lo] as number;
@@ -513,7 +705,11 @@ const FUNCTIONS: Record<string, Fn> = {
       prev = cur;
     }
     return resets;
-  }),
+  }, false, 0, countTransitions((a, b) => {
+    if (a.h === undefined && b.h === undefined) return b.v < a.v;
+    if (a.h === undefined || b.h === undefined) return true;
+    return detectReset(b.h, a.h);
+  })),
   deriv: overTime((s) => (s.hi - s.lo < 2 ? null : linearRegression(s.ts, s.vs, s.lo, s.hi, s.ts[s.lo] as number)[0])),
   predict_linear: (ev, call, t) => {
     const duration = ev.evalScalar(arg(call, 1), t);
@@ -545,9 +741,9 @@ const FUNCTIONS: Record<string, Fn> = {
     })(ev, call, t);
   },
 
-  avg_over_time: overTime(avgOf),
-  sum_over_time: overTime(sumOf),
-  count_over_time: overTime((s) => s.hi - s.lo),
+  avg_over_time: overTime(avgOf, false, 0, accumulateOverTime(true)),
+  sum_over_time: overTime(sumOf, false, 0, accumulateOverTime(false)),
+  count_over_time: overTime((s) => s.hi - s.lo, false, 0, (s, h, out) => out.push(s.ls, s.hi - s.lo + h.hi - h.lo, true)),
   min_over_time: overTime((s) => {
     let m = s.vs[s.lo] as number;
     for (let i = s.lo + 1; i < s.hi; i++) {
@@ -564,10 +760,18 @@ const FUNCTIONS: Record<string, Fn> = {
     }
     return m;
   }),
-  last_over_time: overTime((s) => s.vs[s.hi - 1] as number, true),
-  first_over_time: overTime((s) => s.vs[s.lo] as number, true),
-  ts_of_last_over_time: overTime((s) => (s.ts[s.hi - 1] as number) / 1000),
-  ts_of_first_over_time: overTime((s) => (s.ts[s.lo] as number) / 1000),
+  last_over_time: overTime((s) => s.vs[s.hi - 1] as number, true, 0, (s, h, out) => {
+    const e = edgeSample(s, h, true);
+    if (e.h !== undefined) out.pushHistogram(s.ls, e.h, s.drop);
+    else out.push(s.ls, e.v, s.drop);
+  }),
+  first_over_time: overTime((s) => s.vs[s.lo] as number, true, 0, (s, h, out) => {
+    const e = edgeSample(s, h, false);
+    if (e.h !== undefined) out.pushHistogram(s.ls, e.h, s.drop);
+    else out.push(s.ls, e.v, s.drop);
+  }),
+  ts_of_last_over_time: overTime((s) => (s.ts[s.hi - 1] as number) / 1000, false, 0, (s, h, out) => out.push(s.ls, edgeSample(s, h, true).t / 1000, true)),
+  ts_of_first_over_time: overTime((s) => (s.ts[s.lo] as number) / 1000, false, 0, (s, h, out) => out.push(s.ls, edgeSample(s, h, false).t / 1000, true)),
   ts_of_min_over_time: tsOfExtreme((v, best) => v <= best),
   ts_of_max_over_time: tsOfExtreme((v, best) => v >= best),
   stddev_over_time: overTime((s) => Math.sqrt(varianceOf(s))),
@@ -606,11 +810,22 @@ const FUNCTIONS: Record<string, Fn> = {
     checkQuantile(ev, q, arg(call, 0));
     return histogramQuantile(ev, q, ev.evalVector(arg(call, 1), t), arg(call, 1));
   },
-  histogram_count: ignoreFloats(),
-  histogram_sum: ignoreFloats(),
-  histogram_avg: ignoreFloats(),
-  histogram_stddev: ignoreFloats(),
-  histogram_stdvar: ignoreFloats(),
+  histogram_quantiles: (ev, call, t) => {
+    const v = ev.evalVector(arg(call, 0), t);
+    const labelExpr = arg(call, 1);
+    const label = labelExpr.kind === 'StringLiteral' ? labelExpr.value : '';
+    const qs = call.args.slice(2).map((e) => {
+      const q = ev.evalScalar(e, t);
+      checkQuantile(ev, q, e);
+      return q;
+    });
+    return histogramQuantiles(ev, qs, v, arg(call, 0), label);
+  },
+  histogram_count: histogramStat((h) => h.count),
+  histogram_sum: histogramStat((h) => h.sum),
+  histogram_avg: histogramStat((h) => h.sum / h.count),
+  histogram_stddev: histogramStat((h) => Math.sqrt(histogramVariance(h))),
+  histogram_stdvar: histogramStat(histogramVariance),
   histogram_fraction: (ev, call, t) => {
     const lower = ev.evalScalar(arg(call, 0), t);
     const upper = ev.evalScalar(arg(call, 1), t);

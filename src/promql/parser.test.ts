@@ -37,6 +37,10 @@ describe('parseExpr accepts', () => {
     ['minute()', 'vector'],
     ['round(x, 0.5)', 'vector'],
     ['0x1f + 1_000 + 1h + Inf + NaN', 'scalar'],
+    ['limitk(2, x) + limit_ratio(0.5, x)', 'vector'],
+    ['histogram_quantiles(h, "q", 0.5, 0.9)', 'vector'],
+    ['end() - start() + range() * step()', 'scalar'],
+    ['min_of(1, max_of(2, time()))', 'scalar'],
   ])('%s → %s', (text, type) => {
     expect(exprType(parseExpr(text))).toBe(type);
   });
@@ -83,7 +87,7 @@ describe('parseExpr rejects', () => {
 
   it('flags experimental syntax as unsupported rather than invalid', () => {
     expect(parseError('rate(x[5m] anchored)').unsupported).toBe(true);
-    expect(parseError('limitk(1, x)').unsupported).toBe(true);
+    expect(parseError('info(x)').unsupported).toBe(true);
     expect(parseError('rate(x)').unsupported).toBe(false);
   });
 });

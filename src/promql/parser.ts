@@ -40,15 +40,48 @@ export function parseExpr(text: string): Expr {
 /** Parses without type checking (for tools that want to report type errors separately). */
 export function parseSyntax(text: string): Expr {
   let tree = lezer.parse(text);
-  // lezer-promql rejects a trailing-dot number ("2."), which Prometheus accepts; blank the dot and retry.
-  for (let fixed = lenientNumbers(tree.topNode, text); fixed !== null; fixed = lenientNumbers(tree.topNode, fixed)) {
-    tree = lezer.parse(fixed);
-    text = fixed;
+  const renamed = new Map<number, string>();
+  for (;;) {
+    // lezer-promql rejects a trailing-dot number ("2."), which Prometheus accepts; blank the dot and retry.
+    const fixed = lenientNumbers(tree.topNode, text);
+    if (fixed !== null) {
+      text = fixed;
+      tree = lezer.parse(text);
+      continue;
+    }
+    // lezer-promql knows min_of/max_of only inside durations; parse the call under a stand-in name.
+    const at = pairFunctionCall(tree.topNode, text);
+    if (at !== null) {
+      renamed.set(at, text.slice(at, at + STAND_IN.length));
+      text = text.slice(0, at) + STAND_IN + text.slice(at + STAND_IN.length);
+      tree = lezer.parse(text);
+      continue;
+    }
+    break;
   }
   reportSyntaxErrors(tree.topNode, text);
   const top = tree.topNode.firstChild;
   if (top === null) throw new PromQLParseError('no expression found in input', text, 0);
-  return new Converter(text).expr(top);
+  return new Converter(text, renamed).expr(top);
+}
+
+/** Prometheus's experimental scalar functions of two scalars; both names are as long as the stand-in. */
+const PAIR_FUNCTIONS = new Set(['min_of', 'max_of']);
+const STAND_IN = 'scalar';
+
+/** Offset of a min_of/max_of call that lezer-promql failed to parse, if the first syntax error is one. */
+function pairFunctionCall(root: SyntaxNode, text: string): number | null {
+  const cursor = root.cursor();
+  do {
+    if (cursor.type.isError) {
+      const prev = cursor.node.prevSibling;
+      if (prev?.name === 'Identifier' && text[cursor.from] === '(' && PAIR_FUNCTIONS.has(text.slice(prev.from, prev.to))) {
+        return prev.from;
+      }
+      return null;
+    }
+  } while (cursor.next());
+  return null;
 }
 
 function lenientNumbers(root: SyntaxNode, text: string): string | null {
@@ -73,17 +106,10 @@ function reportSyntaxErrors(root: SyntaxNode, text: string): void {
       const prev = node.prevSibling;
       const isCall = prev?.name === 'Identifier' && text[node.from] === '(';
       const at = isCall && prev ? prev.from : node.from;
-      if (isCall && prev && EXPERIMENTAL_FUNCTIONS.has(text.slice(prev.from, prev.to))) {
-        const fn = text.slice(prev.from, prev.to);
-        throw new PromQLParseError(`function ${JSON.stringify(fn)} is an experimental feature healthmon does not support`, text, at, { unsupported: true });
-      }
       throw new PromQLParseError(describeError(node, text), text, at);
     }
   } while (cursor.next());
 }
-
-/** Functions of Prometheus's experimental duration expressions; lezer-promql only knows them inside durations. */
-const EXPERIMENTAL_FUNCTIONS = new Set(['step', 'range', 'start', 'end', 'min_of', 'max_of']);
 
 function describeError(node: SyntaxNode, text: string): string {
   const prev = node.prevSibling;
@@ -108,7 +134,11 @@ function rebindPostfix(e: Expr, make: (operand: Expr) => Expr): Expr {
 }
 
 class Converter {
-  constructor(private readonly src: string) {}
+  /** `renamed`: offsets of function names parsed under a stand-in, with their real names. */
+  constructor(
+    private readonly src: string,
+    private readonly renamed: ReadonlyMap<number, string> = new Map(),
+  ) {}
 
   private text(n: SyntaxNode): string {
     return this.src.slice(n.from, n.to);
@@ -328,9 +358,6 @@ class Converter {
     const body = n.getChild('FunctionCallBody');
     if (!opNode || !body) this.fail('malformed aggregation', n);
     const op = this.text(opNode).toLowerCase() as AggregateOp;
-    if (op === 'limitk' || op === 'limit_ratio') {
-      this.fail(`${op} is an experimental feature healthmon does not support`, opNode, true);
-    }
     const args = this.exprChildren(body);
     const wantParam = PARAM_AGGREGATES.has(op);
     const want = wantParam ? 2 : 1;
@@ -353,7 +380,7 @@ class Converter {
     const id = n.getChild('FunctionIdentifier');
     const body = n.getChild('FunctionCallBody');
     if (!id || !body) this.fail('malformed function call', n);
-    const func = this.text(id);
+    const func = this.renamed.get(id.from) ?? this.text(id);
     return { kind: 'Call', func, args: this.exprChildren(body).map((c) => this.expr(c)), pos: { start: n.from, end: n.to } };
   }
 

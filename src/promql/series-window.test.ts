@@ -71,3 +71,29 @@ describe('series window', () => {
     expect(engine.instant('m', 40_000)).toMatchObject({ type: 'vector', samples: [] });
   });
 });
+
+describe('series window with native histograms', () => {
+  const hist = (count: number) => ({
+    schema: 0, zeroThreshold: 0, zeroCount: 0, count, sum: count, hint: 'unknown' as const, customValues: null,
+    positive: { idx: [0], counts: [count] }, negative: { idx: [], counts: [] },
+  });
+
+  it('keeps histogram samples apart from float samples of the same series', () => {
+    const window = createSeriesWindow({ retentionMs: Infinity });
+    window.loadSeries({ __name__: 'm' }, [{ t: 0, v: 1 }, { t: 10_000, v: 0, h: hist(3) }, { t: 20_000, v: 2 }]);
+    const [s] = window.select([{ name: '__name__', op: '=', value: 'm' }]);
+    expect(s?.len).toBe(2);
+    expect(s?.histograms?.ts).toEqual([10_000]);
+    expect(window.sampleCount).toBe(3);
+    const engine = createEngine({ window });
+    expect(engine.instant('m', 15_000)).toMatchObject({ samples: [{ value: 0, histogram: { count: 3 } }] });
+    expect(engine.instant('count_over_time(m[1m])', 20_000)).toMatchObject({ samples: [{ value: 3 }] });
+  });
+
+  it('drops histogram samples past retention', () => {
+    const window = createSeriesWindow({ retentionMs: 60_000 });
+    window.loadSeries({ __name__: 'h' }, [{ t: 0, v: 0, h: hist(1) }]);
+    window.append(120_000, [up('a', 1)]);
+    expect(window.select([{ name: '__name__', op: '=', value: 'h' }])).toEqual([]);
+  });
+});

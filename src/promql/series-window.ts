@@ -1,9 +1,11 @@
-// In-memory store of float series that the rule evaluator appends to at each evaluation instant.
-// Per series: packed Float64Array timestamps/values, a sorted list of staleness markers, an interned LabelSet.
+// In-memory store of series that the rule evaluator appends to at each evaluation instant.
+// Per series: packed Float64Array timestamps/values, a sorted list of staleness markers, an interned LabelSet,
+// and (only for series loaded with native histograms) a separate list of histogram samples.
 
 import type { LabelMatcher } from './ast.js';
 import { LabelSet, METRIC_NAME, compareLabelSets, type Labels } from './labels.js';
 import { compileMatcher, type CompiledMatcher } from './matchers.js';
+import type { NativeHistogram } from './native-histogram.js';
 
 export interface SeriesWindowOptions {
   /** Samples older than the newest append minus this are dropped; series left empty are forgotten. */
@@ -15,11 +17,18 @@ export interface SampleInput {
   value: number;
 }
 
-/** A point for loadSeries; `stale: true` is a staleness marker (value ignored). */
+/** A point for loadSeries; `stale: true` is a staleness marker (value ignored), `h` a native histogram sample. */
 export interface LoadPoint {
   t: number;
   v: number;
   stale?: boolean;
+  h?: NativeHistogram;
+}
+
+/** Native histogram samples of a series, sorted by time; kept apart so float samples stay packed. */
+export interface HistogramSamples {
+  ts: number[];
+  hs: NativeHistogram[];
 }
 
 /**
@@ -35,6 +44,8 @@ export interface StoredSeries {
   stale: number[];
   /** Append generation in which this series last received a sample. */
   gen: number;
+  /** Native histogram samples; null for the (usual) float-only series. */
+  histograms: HistogramSamples | null;
 }
 
 export interface SeriesWindow {
@@ -104,7 +115,7 @@ class MemorySeriesWindow implements SeriesWindow {
 
   get sampleCount(): number {
     let n = 0;
-    for (const s of this.byKey.values()) n += s.len;
+    for (const s of this.byKey.values()) n += s.len + (s.histograms?.ts.length ?? 0);
     return n;
   }
 
@@ -142,9 +153,15 @@ class MemorySeriesWindow implements SeriesWindow {
     }
   }
 
-  loadSeries(labels: Readonly<Labels> | LabelSet, points: readonly LoadPoint[]): void {
+  loadSeries(labels: Readonly<Labels> | LabelSet, allPoints: readonly LoadPoint[]): void {
     const ls = labels instanceof LabelSet ? labels : LabelSet.fromRecord(labels);
     const s = this.getOrCreate(ls);
+    let points = allPoints;
+    if (allPoints.some((p) => p.h !== undefined && !p.stale)) {
+      loadHistograms(s, allPoints);
+      points = allPoints.filter((p) => p.h === undefined || p.stale);
+      if (points.length === 0) return;
+    }
     const lastT = s.len > 0 ? (s.ts[s.head + s.len - 1] as number) : -Infinity;
     const inOrder = points.every((p, i) => p.t > (i === 0 ? lastT : (points[i - 1] as LoadPoint).t));
     if (inOrder && (s.stale.length === 0 || (points[0]?.t ?? Infinity) > (s.stale[s.stale.length - 1] as number))) {
@@ -224,7 +241,7 @@ class MemorySeriesWindow implements SeriesWindow {
     if (s) return s;
     s = {
       labels: ls, ts: new Float64Array(INITIAL_CAPACITY), vs: new Float64Array(INITIAL_CAPACITY),
-      head: 0, len: 0, stale: NO_STALE, gen: 0,
+      head: 0, len: 0, stale: NO_STALE, gen: 0, histograms: null,
     };
     this.byKey.set(ls.key, s);
     const name = ls.get(METRIC_NAME);
@@ -252,7 +269,8 @@ class MemorySeriesWindow implements SeriesWindow {
         const kept = s.stale.filter((t) => t >= cutoff);
         s.stale = kept.length > 0 ? kept : NO_STALE;
       }
-      if (s.len === 0 && s.stale.length === 0 && !current.has(s.gen)) {
+      if (s.histograms !== null) trimHistograms(s, cutoff);
+      if (s.len === 0 && s.stale.length === 0 && s.histograms === null && !current.has(s.gen)) {
         this.byKey.delete(s.labels.key);
         dropped.add(s.labels.get(METRIC_NAME));
       }
@@ -271,7 +289,27 @@ function overlaps(s: StoredSeries, mint: number, maxt: number): boolean {
     const i = lowerBound(s.ts, s.head, s.head + s.len, mint);
     if (i < s.head + s.len && (s.ts[i] as number) <= maxt) return true;
   }
+  if (s.histograms !== null && s.histograms.ts.some((t) => t >= mint && t <= maxt)) return true;
   return s.stale.some((t) => t >= mint && t <= maxt);
+}
+
+/** Merges histogram points into a series' histogram samples; a later point replaces one at the same time. */
+function loadHistograms(s: StoredSeries, points: readonly LoadPoint[]): void {
+  const merged = new Map<number, NativeHistogram>();
+  const cur = s.histograms;
+  if (cur !== null) cur.ts.forEach((t, i) => merged.set(t, cur.hs[i] as NativeHistogram));
+  for (const p of points) if (p.h !== undefined && !p.stale) merged.set(p.t, p.h);
+  const ts = [...merged.keys()].sort((a, b) => a - b);
+  s.histograms = { ts, hs: ts.map((t) => merged.get(t) as NativeHistogram) };
+}
+
+function trimHistograms(s: StoredSeries, cutoff: number): void {
+  const h = s.histograms as HistogramSamples;
+  let n = 0;
+  while (n < h.ts.length && (h.ts[n] as number) < cutoff) n++;
+  if (n === 0) return;
+  if (n === h.ts.length) s.histograms = null;
+  else s.histograms = { ts: h.ts.slice(n), hs: h.hs.slice(n) };
 }
 
 function pushSample(s: StoredSeries, t: number, v: number): void {
@@ -318,6 +356,16 @@ export function lowerBound(arr: Float64Array, lo: number, hi: number, x: number)
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if ((arr[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index in [lo, hi) of a plain array with arr[i] > x (histogram timestamps). */
+export function upperBoundOf(arr: readonly number[], lo: number, hi: number, x: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((arr[mid] as number) <= x) lo = mid + 1;
     else hi = mid;
   }
   return lo;

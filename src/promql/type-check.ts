@@ -69,11 +69,7 @@ export function checkTypes(expr: Expr, source = ''): ValueType {
       }
       case 'Call': {
         const sig = FUNCTION_SIGNATURES[e.func];
-        if (!sig) {
-          // Functions of Prometheus's experimental duration expressions, which healthmon does not implement.
-          const experimental = ['step', 'range', 'start', 'end', 'min_of', 'max_of'].includes(e.func);
-          return fail(`unknown function with name ${JSON.stringify(e.func)}`, e, experimental);
-        }
+        if (!sig) return fail(`unknown function with name ${JSON.stringify(e.func)}`, e);
         if (sig.unsupported) fail(`function ${JSON.stringify(e.func)} is not supported by healthmon`, e, true);
         const nargs = sig.argTypes.length;
         if (sig.variadic === 0) {

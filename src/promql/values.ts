@@ -2,6 +2,7 @@
 // allocating one object per sample per step. `drop` marks series whose __name__ is removed at the end (Prometheus 3).
 
 import type { LabelSet } from './labels.js';
+import type { NativeHistogram } from './native-histogram.js';
 
 export class Vector {
   readonly kind = 'vector';
@@ -10,6 +11,11 @@ export class Vector {
   drop: boolean[] = [];
   /** Sample timestamps, set only by instant selectors (read by timestamp()). */
   ts: number[] | null = null;
+  /**
+   * Native histogram samples by index (their `vs` entry is 0); null while the vector holds floats only, which
+   * lets float code paths test once per vector instead of once per sample. May be shorter than the vector.
+   */
+  hs: (NativeHistogram | undefined)[] | null = null;
 
   get length(): number {
     return this.ls.length;
@@ -19,6 +25,22 @@ export class Vector {
     this.ls.push(ls);
     this.vs.push(v);
     this.drop.push(drop);
+  }
+
+  pushHistogram(ls: LabelSet, h: NativeHistogram, drop: boolean): void {
+    (this.hs ??= [])[this.ls.length] = h;
+    this.push(ls, 0, drop);
+  }
+
+  /** Pushes sample i of `from` (float or histogram) with the given labels and name-drop flag. */
+  pushFrom(from: Vector, i: number, ls: LabelSet, drop: boolean): void {
+    const h = from.hs?.[i];
+    if (h !== undefined) this.pushHistogram(ls, h, drop);
+    else this.push(ls, from.vs[i] as number, drop);
+  }
+
+  histogramAt(i: number): NativeHistogram | undefined {
+    return this.hs?.[i];
   }
 }
 
@@ -41,6 +63,15 @@ export interface RangeSeries {
   drop: boolean;
   ts: Float64Array;
   vs: Float64Array;
+  lo: number;
+  hi: number;
+  /** Native histogram samples in the window, [hlo, hhi) of hts/hhs; null for float-only series. */
+  h: HistogramRange | null;
+}
+
+export interface HistogramRange {
+  ts: readonly number[];
+  hs: readonly NativeHistogram[];
   lo: number;
   hi: number;
 }

@@ -1,21 +1,27 @@
 // Runs Prometheus's PromQL engine test scripts against healthmon's engine and counts passed/failed/skipped
-// eval cases per file. Native-histogram data and experimental syntax are skipped, not failed.
+// eval cases per file. Experimental syntax and data notations healthmon does not read are skipped, not failed.
 
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Expr } from '../ast.js';
-import { createEngine, type QueryResult } from '../engine.js';
+import { createEngine, type HistogramPoint, type QueryResult } from '../engine.js';
 import { PromQLParseError } from '../errors.js';
 import { LabelSet, formatLabels } from '../labels.js';
 import { compileMatcher } from '../matchers.js';
+import type { NativeHistogram } from '../native-histogram.js';
 import { parseExpr } from '../parser.js';
 import { createSeriesWindow, type LoadPoint, type SeriesWindow } from '../series-window.js';
+import { almostEqual } from './almost-equal.js';
+import { formatHistogram, histogramsAlmostEqual } from './histogram-compare.js';
+import { collectClassicFamilies } from './nhcb-load.js';
 import { parseTestScript, type Command, type SeriesSpec } from './test-script.js';
 
 export const CORE_FILES = [
   'functions', 'operators', 'aggregators', 'selectors', 'staleness', 'literals', 'range_queries',
   'subquery', 'at_modifier', 'trig_functions', 'collision', 'name_label_dropping', 'histograms',
 ] as const;
+
+export { almostEqual };
 
 export interface CaseOutcome {
   line: number;
@@ -49,39 +55,27 @@ export function runConformanceFiles(dir: string, files: readonly string[]): File
   });
 }
 
-const EPSILON = 1e-6;
-const MIN_NORMAL = 2.2250738585072014e-308;
-
-/** promqltest's almost.Equal: relative tolerance, NaN equals NaN. */
-export function almostEqual(a: number, b: number): boolean {
-  if (Number.isNaN(a) && Number.isNaN(b)) return true;
-  if (a === b) return true;
-  const absSum = Math.abs(a) + Math.abs(b);
-  const diff = Math.abs(a - b);
-  if (a === 0 || b === 0 || absSum < MIN_NORMAL) return diff < EPSILON * MIN_NORMAL;
-  return diff / Math.min(absSum, Number.MAX_VALUE) < EPSILON;
-}
-
 class Skip extends Error {}
 
 export function runScript(file: string, text: string): FileResult {
   const cmds = parseTestScript(text);
-  let floats = createSeriesWindow({ retentionMs: Infinity });
-  // Series with native-histogram samples, kept only to recognise queries that touch them.
-  let histograms = createSeriesWindow({ retentionMs: Infinity });
+  let data = createSeriesWindow({ retentionMs: Infinity });
+  // Series written in notations healthmon does not read (e.g. `@st` start timestamps), kept only to recognise
+  // queries that touch them.
+  let opaque = createSeriesWindow({ retentionMs: Infinity });
   const cases: CaseOutcome[] = [];
   for (const cmd of cmds) {
     if (cmd.kind === 'clear') {
-      floats = createSeriesWindow({ retentionMs: Infinity });
-      histograms = createSeriesWindow({ retentionMs: Infinity });
+      data = createSeriesWindow({ retentionMs: Infinity });
+      opaque = createSeriesWindow({ retentionMs: Infinity });
       continue;
     }
     if (cmd.kind === 'load') {
-      load(floats, histograms, cmd);
+      load(data, opaque, cmd);
       continue;
     }
     try {
-      const reason = runEval(floats, histograms, cmd);
+      const reason = runEval(data, opaque, cmd);
       cases.push({ line: cmd.line, expr: cmd.expr, status: reason === null ? 'pass' : 'fail', ...(reason === null ? {} : { reason }) });
     } catch (err) {
       if (err instanceof Skip) cases.push({ line: cmd.line, expr: cmd.expr, status: 'skip', reason: err.message });
@@ -93,26 +87,25 @@ export function runScript(file: string, text: string): FileResult {
   return { file, passed, skipped, failed: cases.length - passed - skipped, total: cases.length, cases };
 }
 
-function load(floats: SeriesWindow, histograms: SeriesWindow, cmd: Extract<Command, { kind: 'load' }>): void {
+function load(data: SeriesWindow, opaque: SeriesWindow, cmd: Extract<Command, { kind: 'load' }>): void {
+  const classic = collectClassicFamilies();
   for (const s of cmd.series) {
     const points: LoadPoint[] = [];
-    const hist: LoadPoint[] = [];
+    const unread: LoadPoint[] = [];
     s.values.forEach((v, i) => {
       const t = i * cmd.stepMs;
       if (v.kind === 'value') points.push({ t, v: v.v });
       else if (v.kind === 'stale') points.push({ t, v: NaN, stale: true });
-      else if (v.kind === 'histogram') hist.push({ t, v: 0 });
+      else if (v.kind === 'histogram') points.push({ t, v: 0, h: v.h });
+      else if (v.kind === 'opaque') unread.push({ t, v: 0 });
     });
     const ls = LabelSet.fromRecord(s.labels);
-    if (points.length > 0) floats.loadSeries(ls, points);
-    if (hist.length > 0) histograms.loadSeries(ls, hist);
-    // load_with_nhcb also creates native histograms named after the classic family (x_bucket → x).
-    const name = ls.get('__name__');
-    if (cmd.nhcb && points.length > 0 && /_(bucket|sum|count)$/.test(name)) {
-      const base = ls.filter((n) => n !== 'le').with('__name__', name.replace(/_(bucket|sum|count)$/, ''));
-      histograms.loadSeries(base, points.filter((p) => !p.stale).map((p) => ({ t: p.t, v: 0 })));
-    }
+    if (points.length > 0) data.loadSeries(ls, points);
+    if (unread.length > 0) opaque.loadSeries(ls, unread);
+    if (cmd.nhcb) classic.add(ls, points);
   }
+  // load_with_nhcb also creates native histograms named after the classic family (x_bucket → x).
+  if (cmd.nhcb) for (const { ls, points } of classic.build()) data.loadSeries(ls, points);
 }
 
 function selectorsOf(e: Expr, out: Expr[] = []): Expr[] {
@@ -135,9 +128,9 @@ function matchText(actual: string, want: { msg?: string; regex?: string }): bool
 }
 
 /** Returns null on pass, or a reason for the failure; throws Skip for out-of-scope cases. */
-function runEval(floats: SeriesWindow, histograms: SeriesWindow, cmd: Extract<Command, { kind: 'eval' }>): string | null {
+function runEval(data: SeriesWindow, opaque: SeriesWindow, cmd: Extract<Command, { kind: 'eval' }>): string | null {
   const ex = cmd.expect;
-  if (cmd.results.some((r) => r.values.some((v) => v.kind === 'histogram'))) throw new Skip('native histogram result');
+  if (cmd.results.some((r) => r.values.some((v) => v.kind === 'opaque'))) throw new Skip('result in an unsupported notation');
   let expr: Expr;
   try {
     expr = parseExpr(cmd.expr);
@@ -147,11 +140,11 @@ function runEval(floats: SeriesWindow, histograms: SeriesWindow, cmd: Extract<Co
     return `parse error: ${(err as Error).message}`;
   }
   for (const sel of selectorsOf(expr)) {
-    if (sel.kind === 'VectorSelector' && histograms.select(sel.matchers.map(compileMatcher)).length > 0) {
-      throw new Skip('touches native histogram series');
+    if (sel.kind === 'VectorSelector' && opaque.select(sel.matchers.map(compileMatcher)).length > 0) {
+      throw new Skip('touches series in an unsupported notation');
     }
   }
-  const engine = createEngine({ window: floats, lookbackMs: 5 * 60_000, subqueryStepMs: 60_000 });
+  const engine = createEngine({ window: data, lookbackMs: 5 * 60_000, subqueryStepMs: 60_000 });
   let res: QueryResult;
   try {
     res = cmd.instant ? engine.instant(cmd.expr, cmd.start) : engine.range(cmd.expr, cmd.start, cmd.end, cmd.step);
@@ -169,6 +162,11 @@ function runEval(floats: SeriesWindow, histograms: SeriesWindow, cmd: Extract<Co
   for (const w of ex.info ?? []) {
     if (!infos.some((a) => matchText(a, w))) return `expected info ${w.msg ?? w.regex ?? ''}, got [${infos.join('; ')}]`;
   }
+  // As in promqltest: once `expect warn`/`expect info` lines are given, every annotation of that kind must match one.
+  const unexpectedWarning = warnings.find((a) => ex.warn !== null && !ex.warn.some((w) => matchText(a, w)));
+  if (unexpectedWarning !== undefined) return `unexpected warning ${unexpectedWarning}`;
+  const unexpectedInfo = infos.find((a) => ex.info !== null && !ex.info.some((w) => matchText(a, w)));
+  if (unexpectedInfo !== undefined) return `unexpected info ${unexpectedInfo}`;
   if (ex.string !== null) {
     if (res.type !== 'string') return `expected string, got ${res.type}`;
     return res.value === ex.string ? null : `expected string ${JSON.stringify(ex.string)}, got ${JSON.stringify(res.value)}`;
@@ -184,7 +182,7 @@ function runEval(floats: SeriesWindow, histograms: SeriesWindow, cmd: Extract<Co
   }
   if (res.type === 'scalar' && cmd.results.length === 1 && Object.keys(cmd.results[0]?.labels ?? {}).length === 0) {
     const want = cmd.results[0]?.values[0];
-    return want?.kind === 'value' && almostEqual(want.v, res.value) ? null : `expected ${JSON.stringify(want)}, got scalar ${res.value}`;
+    return want?.kind === 'value' && almostEqual(want.v, res.value) ? null : `expected ${describe(want)}, got scalar ${res.value}`;
   }
   if (res.type !== 'vector') return `expected vector, got ${res.type}`;
   return compareVector(cmd.results, res.samples, ex.ordered);
@@ -201,9 +199,22 @@ function keyOf(labels: Record<string, string>): string {
   return LabelSet.fromRecord(labels).key;
 }
 
-function compareVector(expected: SeriesSpec[], actual: { labels: Record<string, string>; value: number }[], ordered: boolean): string | null {
+function describe(v: SeriesSpec['values'][number] | undefined): string {
+  if (v === undefined) return 'nothing';
+  if (v.kind === 'value') return String(v.v);
+  if (v.kind === 'histogram') return formatHistogram(v.h);
+  return v.kind;
+}
+
+type ActualSample = { labels: Record<string, string>; value: number; histogram?: NativeHistogram };
+
+function sampleText(s: ActualSample): string {
+  return s.histogram !== undefined ? formatHistogram(s.histogram) : String(s.value);
+}
+
+function compareVector(expected: SeriesSpec[], actual: ActualSample[], ordered: boolean): string | null {
   if (expected.length !== actual.length) {
-    return `expected ${expected.length} samples, got ${actual.length}: ${actual.map((s) => `${formatLabels(s.labels)} ${s.value}`).join(', ')}`;
+    return `expected ${expected.length} samples, got ${actual.length}: ${actual.map((s) => `${formatLabels(s.labels)} ${sampleText(s)}`).join(', ')}`;
   }
   const byKey = new Map(actual.map((s, i) => [keyOf(s.labels), { s, i }]));
   for (let i = 0; i < expected.length; i++) {
@@ -211,8 +222,17 @@ function compareVector(expected: SeriesSpec[], actual: { labels: Record<string, 
     const a = byKey.get(keyOf(e.labels));
     if (!a) return `missing series ${formatLabels(e.labels)}; got ${actual.map((s) => formatLabels(s.labels)).join(', ')}`;
     const want = e.values[0];
-    if (want?.kind !== 'value') return `bad expected value for ${formatLabels(e.labels)}`;
-    if (!almostEqual(want.v, a.s.value)) return `${formatLabels(e.labels)}: expected ${want.v}, got ${a.s.value}`;
+    if (want?.kind === 'histogram') {
+      if (a.s.histogram === undefined) return `${formatLabels(e.labels)}: expected histogram ${formatHistogram(want.h)}, got float ${a.s.value}`;
+      if (!histogramsAlmostEqual(want.h, a.s.histogram)) {
+        return `${formatLabels(e.labels)}: expected ${formatHistogram(want.h)}, got ${formatHistogram(a.s.histogram)}`;
+      }
+    } else if (want?.kind === 'value') {
+      if (a.s.histogram !== undefined) return `${formatLabels(e.labels)}: expected float ${want.v}, got histogram ${formatHistogram(a.s.histogram)}`;
+      if (!almostEqual(want.v, a.s.value)) return `${formatLabels(e.labels)}: expected ${want.v}, got ${a.s.value}`;
+    } else {
+      return `bad expected value for ${formatLabels(e.labels)}`;
+    }
     if (ordered && a.i !== i) return `${formatLabels(e.labels)}: expected at position ${i}, got ${a.i}`;
   }
   return null;
@@ -220,11 +240,11 @@ function compareVector(expected: SeriesSpec[], actual: { labels: Record<string, 
 
 function compareMatrix(
   expected: SeriesSpec[],
-  actual: { labels: Record<string, string>; points: { t: number; v: number }[] }[],
+  actual: { labels: Record<string, string>; points: { t: number; v: number }[]; histograms?: HistogramPoint[] }[],
   grid: { start: number; end: number; step: number },
 ): string | null {
-  const nonEmpty = actual.filter((s) => s.points.length > 0);
-  const wanted = expected.filter((e) => e.values.some((v) => v.kind === 'value'));
+  const nonEmpty = actual.filter((s) => s.points.length > 0 || (s.histograms?.length ?? 0) > 0);
+  const wanted = expected.filter((e) => e.values.some((v) => v.kind === 'value' || v.kind === 'histogram'));
   if (wanted.length !== nonEmpty.length) {
     return `expected ${wanted.length} series, got ${nonEmpty.length}: ${nonEmpty.map((s) => formatLabels(s.labels)).join(', ')}`;
   }
@@ -233,9 +253,22 @@ function compareMatrix(
     const a = byKey.get(keyOf(e.labels));
     if (!a) return `missing series ${formatLabels(e.labels)}; got ${nonEmpty.map((s) => formatLabels(s.labels)).join(', ')}`;
     const want: { t: number; v: number }[] = [];
+    const wantH: HistogramPoint[] = [];
     e.values.forEach((v, i) => {
       if (v.kind === 'value') want.push({ t: grid.start + i * grid.step, v: v.v });
+      else if (v.kind === 'histogram') wantH.push({ t: grid.start + i * grid.step, h: v.h });
     });
+    const gotH = a.histograms ?? [];
+    if (wantH.length !== gotH.length) {
+      return `${formatLabels(e.labels)}: expected ${wantH.length} histogram points, got ${gotH.length} (${gotH.map((p) => `${formatHistogram(p.h)}@${p.t / 1000}`).join(' ')})`;
+    }
+    for (let i = 0; i < wantH.length; i++) {
+      const w = wantH[i] as HistogramPoint;
+      const p = gotH[i] as HistogramPoint;
+      if (w.t !== p.t || !histogramsAlmostEqual(w.h, p.h)) {
+        return `${formatLabels(e.labels)}: histogram point ${i}: expected ${formatHistogram(w.h)}@${w.t / 1000}s, got ${formatHistogram(p.h)}@${p.t / 1000}s`;
+      }
+    }
     if (want.length !== a.points.length) {
       return `${formatLabels(e.labels)}: expected ${want.length} points, got ${a.points.length} (${a.points.map((p) => `${p.v}@${p.t / 1000}`).join(' ')})`;
     }

@@ -2,8 +2,16 @@
 // `expect` lines, series descriptors and the expanding value notation (1+2x3, _x3, stale, {{…}} histograms).
 
 import { unquoteString, parseDurationMs, parseNumberText } from '../literals.js';
+import type { NativeHistogram } from '../native-histogram.js';
+import { HistogramNotationError, expandHistogramToken } from './histogram-notation.js';
 
-export type Expanded = { kind: 'value'; v: number } | { kind: 'gap' } | { kind: 'stale' } | { kind: 'histogram' };
+/** One point of a series line; `opaque` stands for values of experimental notations healthmon does not read. */
+export type Expanded =
+  | { kind: 'value'; v: number }
+  | { kind: 'gap' }
+  | { kind: 'stale' }
+  | { kind: 'histogram'; h: NativeHistogram }
+  | { kind: 'opaque' };
 
 export interface SeriesSpec {
   labels: Record<string, string>;
@@ -199,7 +207,7 @@ export function parseSeriesLine(text: string, line: number): SeriesSpec {
   if (rest.startsWith('@')) {
     // Annotated series (e.g. `@st` start timestamps) belong to experimental features: keep them opaque.
     const count = rest.split(/\s+/).length - 1;
-    return { labels, values: Array.from({ length: count }, () => ({ kind: 'histogram' as const })), line };
+    return { labels, values: Array.from({ length: count }, () => ({ kind: 'opaque' as const })), line };
   }
   return { labels, values: expandValues(rest, line), line };
 }
@@ -216,7 +224,7 @@ function readQuoted(text: string, i: number, line: number): { value: string; nex
 export function expandValues(text: string, line: number): Expanded[] {
   const out: Expanded[] = [];
   if (text === '') return out;
-  // Histogram literals contain spaces; treat each {{…}}(…) token as one opaque histogram run.
+  // Histogram literals contain spaces; each {{…}}(…) token is one histogram run.
   const tokens: string[] = [];
   let i = 0;
   while (i < text.length) {
@@ -234,9 +242,12 @@ export function expandValues(text: string, line: number): Expanded[] {
   }
   for (const tok of tokens) {
     if (tok.startsWith('{{')) {
-      const xm = /x(\d+)$/.exec(tok.slice(tok.lastIndexOf('}}')));
-      const n = xm ? Number(xm[1]) + 1 : 1;
-      for (let k = 0; k < n; k++) out.push({ kind: 'histogram' });
+      try {
+        for (const h of expandHistogramToken(tok)) out.push({ kind: 'histogram', h });
+      } catch (err) {
+        if (err instanceof HistogramNotationError) throw new ScriptError(`line ${line}: ${err.message}`, { cause: err });
+        throw err;
+      }
       continue;
     }
     if (tok === '_') {
