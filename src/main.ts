@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { createApp } from './app.js';
 import { checkRules } from './cli/check-rules.js';
 import { formatTable, onceExitCode, onceRows } from './cli/once.js';
+import { testRules } from './cli/test-rules.js';
 import { ConfigError } from './config/issues.js';
 import { loadConfig } from './config/load.js';
 import { systemClock } from './core/clock.js';
@@ -16,6 +17,7 @@ const USAGE = `Usage:
   healthmon once [--config FILE] [--json]  run every check once and exit (also: --once)
   healthmon check config FILE…             validate config files and exit
   healthmon check rules FILE…              validate Prometheus rule files as promtool does
+  healthmon test rules FILE…               run rule unit-test files as 'promtool test rules' does
 
 Options:
   --config FILE        config file, YAML or JSON (default: healthmon.yaml)
@@ -24,7 +26,8 @@ Options:
   --log-format FORMAT  json or pretty (default: pretty on a terminal, else json)
   --version, --help
 
-Exit codes: 0 ok; 1 a critical check is down ('once') or a rule file is bad; 2 bad config or usage.
+Exit codes: 0 ok; 1 a critical check is down ('once'), a rule file is bad or a rule unit test
+fails; 2 bad config or usage.
 `;
 
 function version(): string {
@@ -89,6 +92,11 @@ async function main(argv: string[]): Promise<void> {
     const files = positionals.slice(2);
     if (files.length === 0) fail(`check rules needs a FILE\n\n${USAGE}`);
     process.exit(checkRules(files, (s) => process.stdout.write(s), (s) => process.stderr.write(s)));
+  }
+  if (command.startsWith('test rules')) {
+    const files = positionals.slice(2);
+    if (files.length === 0) fail(`test rules needs a FILE\n\n${USAGE}`);
+    process.exit(testRules(files, (s) => process.stdout.write(s), (s) => process.stderr.write(s)));
   }
   if (command !== '' && command !== 'once' && command !== 'run') fail(`unknown command "${command}"\n\n${USAGE}`);
 
