@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { CheckSpec, HealthmonConfig } from './config/config.js';
 import type { KindTable } from './config/load.js';
+import { createAlertingRuntime, type AlertingRuntime } from './alerting/alerting-runtime.js';
 import type { AlertSink } from './core/alert-event.js';
 import type { CheckResult } from './core/check-result.js';
 import type { Clock } from './core/clock.js';
@@ -16,6 +17,7 @@ import { registerHostMetrics } from './host/host-collector.js';
 import { createHttpApp } from './http/server.js';
 import { createCheckMetrics, type CheckMetrics } from './metrics/check-metrics.js';
 import { renderAlertSeries } from './metrics/alert-series.js';
+import { registerAlertingMetrics } from './metrics/alerting-metrics.js';
 import { render, snapshotSamples, type ExpositionFormat, type Snapshot } from './metrics/exposition.js';
 import { registerRuleMetrics } from './metrics/rule-metrics.js';
 import { registerSelfMetrics, type BuildInfo } from './metrics/self-metrics.js';
@@ -23,6 +25,7 @@ import { createRuleManager, type RuleManager } from './rules/rule-manager.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
 import { runCheck } from './scheduler/run-check.js';
 import { createStateStore, type StateStore } from './state/state-store.js';
+import { openDatabase, type Db } from './store/database.js';
 
 const EOF = Buffer.from('# EOF\n');
 
@@ -35,7 +38,7 @@ export interface AppDeps {
   loadConfig(): HealthmonConfig;
   /** Where /proc is; tests point it at fixtures. */
   procRoot?: string;
-  /** Where firing and resolved alerts go; logged when not given. */
+  /** Where firing and resolved alerts go besides the log; the alert router when not given. */
   alertSink?: AlertSink;
 }
 
@@ -44,6 +47,8 @@ export interface App {
   readonly store: StateStore;
   readonly scheduler: Scheduler;
   readonly rules: RuleManager;
+  /** Alert routing and delivery; there once start() has opened the data directory. */
+  alerting(): AlertingRuntime | undefined;
   config(): HealthmonConfig;
   /** Starts scheduling and, unless `listen` is false, the HTTP server. Resolves to the bound port. */
   start(options?: { listen?: boolean }): Promise<number | undefined>;
@@ -125,19 +130,41 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
       for (const s of checkMetrics.samples()) own.push(s);
       return own;
     },
-    sink: deps.alertSink ?? {
+    sink: {
       send: (events) => {
         for (const e of events) rulesLogger[e.status === 'firing' ? 'warn' : 'info']({ alert: e.labels, annotations: e.annotations }, `alert ${e.status}`);
+        (deps.alertSink ?? alerting)?.send(events);
       },
     },
     metrics: registerRuleMetrics(registry),
     stateFile: join(config.storagePath, 'alert-state.json'),
   });
 
+  // The database and the alert router open with start(): `once` and `check` need neither.
+  let db: Db | undefined;
+  let alerting: AlertingRuntime | undefined;
+  const deliveryMetrics = registerAlertingMetrics(registry);
+  const startAlerting = () => {
+    db = openDatabase(config.storagePath);
+    const byName = () => new Map(config.checks.map((c) => [c.name, c]));
+    alerting = createAlertingRuntime(config.alerting, {
+      clock,
+      logger: logger.child({ component: 'alerting' }),
+      db,
+      externalURL: config.rules.externalURL,
+      evaluationIntervalMs: config.rules.evaluationIntervalMs,
+      dependsOn: (check) => byName().get(check)?.dependsOn ?? [],
+      isDown: (check) => store.get(check)?.state.up === false,
+      metrics: deliveryMetrics,
+      random: Math.random,
+    });
+  };
+
   const apply = (next: HealthmonConfig) => {
     store.setChecks(next.checks);
     scheduler.setChecks(next.checks);
     rules.load(next.rules);
+    alerting?.setConfig(next.alerting);
   };
   apply(config);
   self.configReloaded(true, clock.now());
@@ -156,13 +183,18 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
     store,
     scheduler,
     rules,
+    alerting: () => alerting,
     config: () => config,
     async start(options = {}) {
+      startAlerting();
       scheduler.start();
       rules.start({ warmupMs: warmupOf(config.checks), ready: () => [...store.entries()].every((e) => e.state.up !== undefined) });
       ready = true;
       if (options.listen === false) return undefined;
-      const http = createHttpApp({ logger: logger.child({ component: 'http' }), metrics, ready: () => ready, reload: () => this.reload() });
+      const http = createHttpApp({
+        logger: logger.child({ component: 'http' }), metrics, ready: () => ready, reload: () => this.reload(),
+        alerts: { router: () => alerting?.router, now: clock.now },
+      });
       server = createServer(http);
       const { host, port } = config.server;
       await new Promise<void>((resolve, reject) => {
@@ -200,12 +232,14 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
     async stop(graceMs = 10_000) {
       ready = false;
       rules.stop();
+      alerting?.stop();
       await scheduler.stop(graceMs);
       shutdown.abort(new DOMException('healthmon is shutting down', 'AbortError'));
       if (server) {
         server.closeIdleConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }
+      db?.close();
     },
   };
 }

@@ -3,8 +3,11 @@
 // once and then resent every resend_delay while firing (endsAt = now + 4 × max(evaluation
 // interval, resend_delay), so Alertmanager resolves it itself if healthmon goes away), and a
 // resolved one is resent for 15 minutes. Alertmanager deduplicates, so replicas may all send.
+import { z } from 'zod';
+import { duration } from '../config/fields.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { NotifiedAlert } from './notification.js';
+import { httpClientFields, httpClientSettings, httpUrl, urlSecrets } from './receivers/common.js';
 
 export const RESOLVED_RESEND_MS = 15 * 60_000;
 const BATCH = 256;
@@ -15,6 +18,27 @@ export interface AlertmanagerTarget {
   timeoutMs: number;
   headers: Record<string, string>;
 }
+
+/** Prometheus's default --rules.alert.resend-delay. */
+export const DEFAULT_RESEND_DELAY_MS = 60_000;
+
+/** An `alertmanager_configs` entry: the Alertmanagers to hand alerts to, and how. */
+export const alertmanagerSettingsSchema = z
+  .strictObject({
+    urls: z.array(httpUrl()).min(1),
+    resend_delay: duration().refine((ms) => ms > 0, { message: 'expected a duration above zero' }).optional(),
+    ...httpClientFields,
+  })
+  .transform((b, ctx) => {
+    const client = httpClientSettings(b, ctx);
+    return {
+      targets: b.urls.map((url): AlertmanagerTarget => ({ url: url.replace(/\/+$/, ''), timeoutMs: client.timeoutMs, headers: client.headers })),
+      resendDelayMs: b.resend_delay ?? DEFAULT_RESEND_DELAY_MS,
+      secrets: [...client.secrets, ...b.urls.flatMap(urlSecrets)],
+    };
+  });
+
+export type AlertmanagerSettings = z.output<typeof alertmanagerSettingsSchema>;
 
 export interface AlertmanagerSenderDeps {
   clock: Clock;

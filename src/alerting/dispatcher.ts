@@ -55,6 +55,19 @@ export interface Dispatcher {
   stop(): void;
 }
 
+/** An alert event as receivers see it, with Alertmanager's fingerprint. */
+export function toNotifiedAlert(e: AlertEvent): NotifiedAlert {
+  return {
+    status: e.status,
+    labels: e.labels,
+    annotations: e.annotations,
+    startsAt: e.startsAt,
+    ...(e.endsAt === undefined ? {} : { endsAt: e.endsAt }),
+    generatorURL: e.generatorURL,
+    fingerprint: alertFingerprint(e.labels),
+  };
+}
+
 export function createDispatcher(initial: Route, deps: DispatcherDeps): Dispatcher {
   const { clock } = deps;
   let root = initial;
@@ -93,16 +106,6 @@ export function createDispatcher(initial: Route, deps: DispatcherDeps): Dispatch
       g.alerts.set(alert.fingerprint, alert);
     }
   };
-
-  const toAlert = (e: AlertEvent): NotifiedAlert => ({
-    status: e.status,
-    labels: e.labels,
-    annotations: e.annotations,
-    startsAt: e.startsAt,
-    ...(e.endsAt === undefined ? {} : { endsAt: e.endsAt }),
-    generatorURL: e.generatorURL,
-    fingerprint: alertFingerprint(e.labels),
-  });
 
   const common = (maps: Record<string, string>[]): Record<string, string> => {
     if (maps.length === 0) return {};
@@ -180,7 +183,7 @@ export function createDispatcher(initial: Route, deps: DispatcherDeps): Dispatch
   return {
     receive(events) {
       for (const e of events) {
-        const alert = toAlert(e);
+        const alert = toNotifiedAlert(e);
         if (alert.status === 'resolved') alerts.delete(alert.fingerprint);
         else alerts.set(alert.fingerprint, alert);
         deps.persist?.alert(alert, false);

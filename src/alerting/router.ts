@@ -8,6 +8,7 @@ import { migrate } from '../store/database.js';
 import type { AlertingConfig } from './alerting-config.js';
 import { createDispatcher, type Dispatcher } from './dispatcher.js';
 import { inhibitedBy } from './inhibit.js';
+import { isOutboxKind } from './integration-kinds.js';
 import { windowActive } from './maintenance.js';
 import { matchesLabels } from './matchers.js';
 import type { NotifiedAlert } from './notification.js';
@@ -65,9 +66,11 @@ export function createRouter(initial: AlertingConfig, deps: RouterDeps): Router 
     mutedBy,
     notify(n) {
       const receiver = config.receivers.find((r) => r.name === n.receiver);
-      if (!receiver) return;
+      // Alertmanager integrations get every alert at once instead (see alertmanager-sender.ts).
+      const slots = receiver?.integrations.flatMap((integ, i) => (isOutboxKind(integ.kind) ? [i] : [])) ?? [];
+      if (slots.length === 0) return;
       const now = clock.now();
-      db.transaction(() => receiver.integrations.forEach((_, i) => outbox.add(n.receiver, i, n, now)))();
+      db.transaction(() => slots.forEach((i) => outbox.add(n.receiver, i, n, now)))();
       deps.wake();
     },
     persist: store,

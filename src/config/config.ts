@@ -1,5 +1,6 @@
 // The validated, resolved config that the rest of the program runs on: defaults applied,
 // durations in milliseconds, each check's kind block turned into that kind's settings.
+import type { AlertingConfig } from '../alerting/alerting-config.js';
 import type { HostSettings } from '../host/host-config.js';
 import type { RuleGroupDef } from '../rules/rule-file.js';
 
@@ -45,5 +46,6 @@ export interface HealthmonConfig {
   storagePath: string;
   host: HostSettings;
   rules: RulesConfig;
+  alerting: AlertingConfig;
   checks: CheckSpec[];
 }

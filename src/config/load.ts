@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { formatDuration } from '../core/duration.js';
 import { hostConfigSchema } from '../host/host-config.js';
 import type { ProbeKind } from '../probes/types.js';
+import { resolveAlerting } from '../alerting/alerting-config.js';
+import { INTEGRATION_KINDS } from '../alerting/integration-kinds.js';
 import { parseRuleFile } from '../rules/rule-file.js';
 import type { CheckSpec, HealthmonConfig, RulesConfig } from './config.js';
 import { DEFAULTS } from './defaults.js';
@@ -120,6 +122,7 @@ function validate(source: ConfigSource, kinds: KindTable, issues: ConfigIssue[])
   checkDependencies(checks, issues);
   const baseDir = dirname(resolve(source.file));
   const files = ruleFiles(file.rule_files ?? [], baseDir, issues);
+  const alerting = resolveAlerting(file.alerting, INTEGRATION_KINDS, issues, fromZodIssue);
   if (issues.length > 0) return undefined;
 
   const listen = file.server?.listen ?? listenAddress().parse(DEFAULTS.listen);
@@ -137,6 +140,7 @@ function validate(source: ConfigSource, kinds: KindTable, issues: ConfigIssue[])
       externalLabels: g.external_labels ?? {},
       externalURL: file.server?.external_url ?? `http://${listen.host || 'localhost'}:${listen.port}`,
     },
+    alerting,
     checks,
   };
 }

@@ -1,6 +1,7 @@
 // The shape of healthmon.yaml as users write it (snake_case, duration strings). Kind-specific
 // blocks (`http:`, `tcp:` …) are left open here and validated by each kind's own schema.
 import { z } from 'zod';
+import { alertingSchema } from '../alerting/alerting-config.js';
 import { hostConfigSchema } from '../host/host-config.js';
 import { duration, labelSet, shown } from './fields.js';
 
@@ -58,6 +59,7 @@ export function fileSchema(kinds: readonly string[]) {
     storage: z.strictObject({ path: z.string().min(1).optional() }).optional(),
     host: hostConfigSchema.optional(),
     rule_files: z.array(z.string().min(1)).optional(),
+    alerting: alertingSchema.optional(),
     checks: z.array(checkSchema(kinds)).optional(),
   });
 }

@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import jsYaml from 'js-yaml';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { ConfigIssue, IssuePath } from './issues.js';
-import { SECRET_KEYS } from './secrets.js';
+import { SECRET_KEYS } from '../core/secret-keys.js';
 
 export interface ConfigSource {
   file: string;

@@ -1,6 +1,7 @@
 // The one root logger. Components take a child of it; the destination is injected so tests
 // can read log lines back.
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { SECRET_KEYS } from './secret-keys.js';
 
 export type { Logger };
 
@@ -11,15 +12,13 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
-// Secrets never reach a log line even when an error object carries them.
+// Secrets never reach a log line even when an object that carries them is logged: every config
+// key that holds a secret, and the headers that carry credentials.
 const REDACT = [
-  '*.password',
-  '*.bearer_token',
-  '*.token',
-  '*.api_key',
-  '*.routing_key',
+  ...[...SECRET_KEYS].map((k) => `*.${k}`),
   '*.authorization',
   '*.headers.authorization',
+  '*.headers["dd-api-key"]',
 ];
 
 export function createLogger(options: LoggerOptions = {}): Logger {

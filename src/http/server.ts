@@ -4,6 +4,7 @@ import { createGzip } from 'node:zlib';
 import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { contentTypeOf, negotiate, type ExpositionFormat } from '../metrics/exposition.js';
+import { alertsApi, type AlertsApiDeps } from './alerts-api.js';
 
 export interface HttpDeps {
   logger: Logger;
@@ -12,6 +13,7 @@ export interface HttpDeps {
   ready(): boolean;
   /** Reloads the config; resolves to the problems found (empty when it was applied). */
   reload(): Promise<string[]>;
+  alerts: AlertsApiDeps;
 }
 
 export function createHttpApp(deps: HttpDeps): Express {
@@ -56,6 +58,8 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.all('/-/reload', (_req, res) => {
     res.status(405).set('Allow', 'POST, PUT').type('text/plain').send('use POST or PUT\n');
   });
+
+  app.use(alertsApi(deps.alerts));
 
   app.use((req, res) => {
     res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` });

@@ -2,7 +2,7 @@
 // each kind's schema at load, with every problem at its path.
 import { describe, expect, it } from 'vitest';
 import { formatPath, fromZodIssue, type ConfigIssue } from '../../config/issues.js';
-import { SECRET_KEYS } from '../../config/secrets.js';
+import { SECRET_KEYS } from '../../core/secret-keys.js';
 import { alertingSchema, resolveAlerting } from '../alerting-config.js';
 import { RECEIVER_KINDS } from './index.js';
 import { fixture } from '../../../test/helpers/receivers.js';
