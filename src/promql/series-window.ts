@@ -15,6 +15,8 @@ export interface SeriesWindowOptions {
 export interface SampleInput {
   labels: Readonly<Labels>;
   value: number;
+  /** Set for a native histogram sample (a recording rule over histograms); `value` is then ignored. */
+  histogram?: NativeHistogram;
 }
 
 /** A point for loadSeries; `stale: true` is a staleness marker (value ignored), `h` a native histogram sample. */
@@ -136,7 +138,8 @@ class MemorySeriesWindow implements SeriesWindow {
       const s = this.lookup(sample.labels);
       if (s.gen === gen) continue; // duplicate labels in one append: first one wins
       s.gen = gen;
-      pushSample(s, tMs, sample.value);
+      if (sample.histogram) pushHistogram(s, tMs, sample.histogram);
+      else pushSample(s, tMs, sample.value);
       present.push(s);
     }
     const previous = this.sources.get(source);
@@ -291,6 +294,21 @@ function overlaps(s: StoredSeries, mint: number, maxt: number): boolean {
   }
   if (s.histograms !== null && s.histograms.ts.some((t) => t >= mint && t <= maxt)) return true;
   return s.stale.some((t) => t >= mint && t <= maxt);
+}
+
+function pushHistogram(s: StoredSeries, t: number, h: NativeHistogram): void {
+  const cur = s.histograms;
+  if (cur === null) {
+    s.histograms = { ts: [t], hs: [h] };
+    return;
+  }
+  const last = cur.ts[cur.ts.length - 1];
+  if (last !== undefined && t <= last) {
+    if (t === last) cur.hs[cur.hs.length - 1] = h;
+    return;
+  }
+  cur.ts.push(t);
+  cur.hs.push(h);
 }
 
 /** Merges histogram points into a series' histogram samples; a later point replaces one at the same time. */

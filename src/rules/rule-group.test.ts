@@ -4,6 +4,7 @@ import { RuleGroup } from './rule-group.js';
 import { parseRuleFile } from './rule-file.js';
 import { spanOf } from './window-span.js';
 import { parseExpr } from '../promql/index.js';
+import { parseHistogramLiteral } from '../promql/conformance/histogram-notation.js';
 
 function group(yaml: string, intervalMs = 10_000, queryOffsetMs = 0) {
   const { groups, errors } = parseRuleFile(yaml, 'rules.yaml');
@@ -55,6 +56,22 @@ groups:
     window.append(10_000, [up('a', 1)], 'metrics');
     g.evaluate(10_000);
     expect(engine.instant('down', 15_000)).toMatchObject({ samples: [] });
+  });
+
+  it('records native histograms as histograms', () => {
+    const { g, window, engine } = group(`
+groups:
+  - name: g
+    rules:
+      - record: job:latency:sum
+        expr: sum without (instance) (latency)
+`);
+    const h = parseHistogramLiteral('{{schema:0 sum:5 count:4 buckets:[1 2 1]}}');
+    window.loadSeries({ __name__: 'latency', job: 'api', instance: 'a' }, [{ t: 0, v: 0, h }]);
+    window.loadSeries({ __name__: 'latency', job: 'api', instance: 'b' }, [{ t: 0, v: 0, h }]);
+    g.evaluate(0);
+    const res = engine.instant('histogram_count(job:latency:sum)', 0);
+    expect(res).toMatchObject({ samples: [{ labels: { job: 'api' }, value: 8 }] });
   });
 
   it('turns a scalar result into one sample and evaluates at the query offset', () => {

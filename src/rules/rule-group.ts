@@ -143,7 +143,11 @@ export class RuleGroup {
   }
 
   private record(r: RuleStatus, at: number): SampleInput[] {
-    const out = this.query(r.rule.expr, at).map((s) => ({ labels: { ...this.withRuleLabels(r.rule, s.labels), __name__: r.rule.name }, value: s.value }));
+    const out = this.query(r.rule.expr, at).map((s): SampleInput => ({
+      labels: { ...this.withRuleLabels(r.rule, s.labels), __name__: r.rule.name },
+      value: s.value,
+      ...(s.histogram ? { histogram: s.histogram } : {}),
+    }));
     const keys = new Set(out.map((s) => JSON.stringify(sortedEntries(s.labels))));
     if (keys.size !== out.length) throw new Error('vector contains metrics with the same labelset after applying rule labels');
     if (this.def.limit > 0 && out.length > this.def.limit) throw new Error(`exceeded limit of ${this.def.limit} with ${out.length} series`);
