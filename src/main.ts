@@ -79,7 +79,9 @@ async function main(argv: string[]): Promise<void> {
     for (const file of files) {
       try {
         const config = load(file);
-        process.stdout.write(`${file}: ok, ${config.checks.length} check(s)\n`);
+        const rules = config.rules.groups.reduce((n, g) => n + g.rules.length, 0);
+        const receivers = config.alerting.receivers.length;
+        process.stdout.write(`${file}: ok, ${config.checks.length} check(s), ${rules} rule(s), ${receivers} receiver(s)\n`);
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         process.stderr.write(`${err.message}\n`);

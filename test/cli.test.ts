@@ -32,7 +32,7 @@ describe('healthmon CLI', () => {
   it('check config: ok for a valid file, exit 2 with every problem and no stack trace for a bad one', () => {
     const ok = cli(['check', 'config', join(FIXTURES, 'valid-full.yaml')], { API_TOKEN: 't' });
     expect(ok).toMatchObject({ code: 0 });
-    expect(ok.stdout).toContain('ok, 2 check(s)');
+    expect(ok.stdout).toContain('ok, 2 check(s), 0 rule(s), 0 receiver(s)');
     const bad = cli(['check', 'config', join(FIXTURES, 'invalid-many.yaml')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('global.interval');
