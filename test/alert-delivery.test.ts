@@ -11,10 +11,18 @@ import { loadConfig } from '../src/config/load.js';
 import type { ProbeOutcome } from '../src/core/check-result.js';
 import { createLogger } from '../src/core/logger.js';
 import { createFakeClock, type FakeClock } from './helpers/fake-clock.js';
+import { startAlertmanager } from './helpers/alertmanager.js';
+import { findPeer } from './helpers/peers.js';
 import { startRecorder, type Recorder } from './helpers/receivers.js';
 import { createTestKind } from './helpers/test-kind.js';
 
 const DOWN: ProbeOutcome = { ok: false, reason: 'connection_refused', message: 'refused', phases: {}, observations: [] };
+
+const DEFAULT_CHECKS = `  - {name: a, kind: test, test: {id: a}}
+  - {name: b, kind: test, test: {id: b}}
+`;
+
+const alertmanager = findPeer('prometheus-alertmanager');
 
 const RULES = `
 groups:
@@ -26,7 +34,7 @@ groups:
         annotations: {summary: '{{ $labels.check }} is down'}
 `;
 
-function config(dir: string, receivers: string): string {
+function config(dir: string, receivers: string, checks = DEFAULT_CHECKS): string {
   return `
 global: {interval: 10s, failure_threshold: 1, evaluation_interval: 10s}
 server: {listen: "127.0.0.1:0", external_url: "http://healthmon.test/"}
@@ -39,9 +47,7 @@ alerting:
     - name: main
 ${receivers}
 checks:
-  - {name: a, kind: test, test: {id: a}}
-  - {name: b, kind: test, test: {id: b}}
-`;
+${checks}`;
 }
 
 interface Running {
@@ -192,5 +198,43 @@ describe('alert delivery end to end', () => {
     ];
     expect(logs.join('')).toContain('notification not delivered; will retry');
     for (const out of outputs) for (const s of Object.values(secrets)) expect(out).not.toContain(s);
+  }, 30_000);
+
+  it.skipIf(!alertmanager)('mutes the alerts of a check whose dependency is down, and hands the rest to a real Alertmanager', async () => {
+    const hook = await startRecorder();
+    cleanup.push(() => hook.close());
+    const am = await startAlertmanager(alertmanager!, `
+route: {receiver: hook, group_by: [alertname], group_wait: 100ms, group_interval: 1s}
+receivers: [{name: hook, webhook_configs: [{url: "${hook.base}/am"}]}]
+`);
+    cleanup.push(() => am.stop());
+    const dir = mkdtempSync(join(tmpdir(), 'healthmon-am-app-'));
+    writeFileSync(join(dir, 'rules.yaml'), RULES);
+    writeFileSync(join(dir, 'healthmon.yaml'), config(dir, `      alertmanager_configs: [{urls: ["${am.url}"]}]
+      webhook_configs: [{url: "${hook.base}/direct"}]`, `  - {name: db, kind: test, test: {id: db}}
+  - {name: api, kind: test, depends_on: [db], test: {id: api}}
+`));
+    // Near the wall clock: Alertmanager judges endsAt by its own time.
+    const clock = createFakeClock(Date.now());
+    const { app, outcomes } = start(dir, clock);
+    cleanup.push(() => app.stop(0));
+    await app.start({ listen: false });
+    outcomes.set('db', DOWN);
+    outcomes.set('api', DOWN);
+    await run(clock, app, 60_000);
+
+    // Directly: one notification, for db only; api's alert is held back by its dependency.
+    const direct = hook.requests.filter((r) => r.url === '/direct').map((r) => JSON.parse(r.body) as { alerts: { labels: Record<string, string> }[] });
+    expect(direct.map((d) => d.alerts.map((a) => a.labels.check))).toEqual([['db']]);
+    expect(app.alerting()!.router.alerts().find((a) => a.labels.check === 'api')?.mutedBy).toBe('dependency db is down');
+    // Alertmanager gets both, as from Prometheus, and does its own grouping and muting.
+    const deadline = Date.now() + 15_000;
+    let listed: { labels: Record<string, string> }[] = [];
+    while (listed.length < 2 && Date.now() < deadline) {
+      listed = (await (await fetch(`${am.url}/api/v2/alerts`)).json()) as typeof listed;
+      if (listed.length < 2) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(listed.map((a) => a.labels.check).sort()).toEqual(['api', 'db']);
+    expect(listed[0]!.labels.replica ?? 'none').toBe('none');
   }, 30_000);
 });
