@@ -92,4 +92,24 @@ describe('router', () => {
     second.router.stop();
     second.db.close();
   });
+
+  it('re-routes held alerts on a config reload, keeping what each group already told', async () => {
+    const clock = createFakeClock();
+    const { router } = setup(':memory:', clock);
+    router.send([firing('web', clock.now())]);
+    await clock.advance(30_000);
+    router.outbox.due(clock.now(), 10).forEach((e) => router.outbox.done(e.id));
+    const next = config({
+      route: { receiver: 'team', group_by: ['alertname'], group_wait: '30s', group_interval: '5m', routes: [{ matchers: ['check="db"'], receiver: 'dba' }] },
+      receivers: [
+        { name: 'team', webhook_configs: [{ url: 'http://127.0.0.1:1/a' }, { url: 'http://127.0.0.1:1/b' }] },
+        { name: 'dba', webhook_configs: [{ url: 'http://127.0.0.1:1/dba' }] },
+      ],
+    });
+    router.setConfig(next);
+    router.send([firing('db', clock.now())]);
+    await clock.advance(5 * 60_000);
+    // web was told before the reload and is not told again; db goes to its new receiver.
+    expect(router.outbox.due(clock.now(), 10).map((e) => `${e.receiver} ${e.notification.alerts.map((a) => a.labels.check).join()}`)).toEqual(['dba db']);
+  });
 });
