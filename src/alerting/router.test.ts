@@ -112,4 +112,18 @@ describe('router', () => {
     // web was told before the reload and is not told again; db goes to its new receiver.
     expect(router.outbox.due(clock.now(), 10).map((e) => `${e.receiver} ${e.notification.alerts.map((a) => a.labels.check).join()}`)).toEqual(['dba db']);
   });
+
+  it('inhibits a target while a source with equal labels fires, and lets it through once the source resolves', async () => {
+    const clock = createFakeClock();
+    const { router } = setup(':memory:', clock, new Set(), {
+      inhibit_rules: [{ source_matchers: ['alertname="CriticalServiceDown"'], target_matchers: ['alertname="ServiceDown"'], equal: ['check'] }],
+    });
+    const critical = { ...firing('web', clock.now()), labels: { alertname: 'CriticalServiceDown', check: 'web' } };
+    router.send([critical, firing('web', clock.now()), firing('db', clock.now())]);
+    expect(Object.fromEntries(router.alerts().map((a) => [`${a.labels.alertname}/${a.labels.check}`, a.mutedBy]))).toEqual({
+      'CriticalServiceDown/web': undefined, 'ServiceDown/web': 'inhibited by inhibit_rules[0]', 'ServiceDown/db': undefined,
+    });
+    router.send([{ ...critical, status: 'resolved', endsAt: clock.now() }]);
+    expect(router.alerts().find((a) => a.labels.check === 'web' && a.labels.alertname === 'ServiceDown')?.mutedBy).toBeUndefined();
+  });
 });

@@ -7,7 +7,7 @@ import type { Db } from '../store/database.js';
 import { migrate } from '../store/database.js';
 import type { AlertingConfig } from './alerting-config.js';
 import { createDispatcher, type Dispatcher } from './dispatcher.js';
-import { inhibitedBy } from './inhibit.js';
+import { inhibitionIndex } from './inhibit.js';
 import { isOutboxKind } from './integration-kinds.js';
 import { windowActive } from './maintenance.js';
 import { matchesLabels } from './matchers.js';
@@ -44,6 +44,13 @@ export function createRouter(initial: AlertingConfig, deps: RouterDeps): Router 
   const silences = createSilences(db);
   const store = createRouterStore(db);
   let config = initial;
+  // The inhibition index is rebuilt only when the alerts or the rules changed since it was built.
+  let version = 0;
+  let inhibition: { version: number; check: (a: NotifiedAlert) => string | undefined } | undefined;
+  const inhibitedBy = (alert: NotifiedAlert) => {
+    if (inhibition?.version !== version) inhibition = { version, check: inhibitionIndex(config.inhibitRules, dispatcher.alerts()) };
+    return inhibition.check(alert);
+  };
 
   const mutedBy = (alert: NotifiedAlert, now: number): string | undefined => {
     const silence = silences.silencedBy(alert.labels, now);
@@ -55,7 +62,7 @@ export function createRouter(initial: AlertingConfig, deps: RouterDeps): Router 
       const down = deps.dependsOn(check).find((d) => deps.isDown(d));
       if (down !== undefined) return `dependency ${down} is down`;
     }
-    const rule = inhibitedBy(alert, dispatcher.alerts(), config.inhibitRules);
+    const rule = config.inhibitRules.length > 0 ? inhibitedBy(alert) : undefined;
     if (rule !== undefined) return `inhibited by ${rule}`;
     return undefined;
   };
@@ -82,8 +89,12 @@ export function createRouter(initial: AlertingConfig, deps: RouterDeps): Router 
   return {
     outbox,
     silences,
-    send: (events: readonly AlertEvent[]) => dispatcher.receive(events),
+    send: (events: readonly AlertEvent[]) => {
+      version++;
+      dispatcher.receive(events);
+    },
     setConfig(next) {
+      version++;
       config = next;
       silences.setConfigSilences(next.silences, clock.now());
       dispatcher.setRoute(next.route);
