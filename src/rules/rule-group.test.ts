@@ -43,6 +43,23 @@ groups:
     expect(engine.instant('ALERTS_FOR_STATE', 0)).toMatchObject({ samples: [{ value: 0 }] });
   });
 
+  it('can pause between rules and still see earlier outputs of the same instant', async () => {
+    const { g, window, engine } = group(`
+groups:
+  - name: g
+    rules:
+      - {record: a, expr: up}
+      - {record: b, expr: a * 2}
+      - {record: c, expr: b + 1}
+`);
+    window.append(0, [up('a', 1)], 'metrics');
+    let pauses = 0;
+    const out = await g.evaluateInSlices(0, async () => void pauses++, 0);
+    expect(pauses).toBe(3);
+    expect(out.failed).toBe(0);
+    expect(engine.instant('c', 0)).toMatchObject({ samples: [{ value: 3 }] });
+  });
+
   it('marks a vanished output stale instead of letting it linger for the lookback', () => {
     const { g, window, engine } = group(`
 groups:

@@ -105,11 +105,38 @@ export class RuleGroup {
     }
   }
 
+  /** Evaluates every rule at `t`, in one go. */
   evaluate(t: number): GroupOutcome {
-    const started = performance.now();
+    const steps = this.steps(t);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  /**
+   * The same, awaiting `pause()` between rules whenever a slice of `sliceMs` of work is done, so a
+   * large group does not hold up probes and scrapes. The window only changes between evaluations.
+   */
+  async evaluateInSlices(t: number, pause: () => Promise<void>, sliceMs = 20): Promise<GroupOutcome> {
+    const steps = this.steps(t);
+    let sliceStart = performance.now();
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+      if (performance.now() - sliceStart >= sliceMs) {
+        await pause();
+        sliceStart = performance.now();
+      }
+    }
+  }
+
+  /** One rule per step; the group's duration is the work done, not the pauses between. */
+  private *steps(t: number): Generator<void, GroupOutcome> {
     const at = t - this.queryOffsetMs;
     const transitions: RuleTransition[] = [];
     let failed = 0;
+    let durationMs = 0;
     for (const r of this.rules) {
       const ruleStarted = performance.now();
       try {
@@ -124,10 +151,12 @@ export class RuleGroup {
       }
       r.lastEvaluationAt = t;
       r.lastDurationMs = performance.now() - ruleStarted;
+      durationMs += r.lastDurationMs;
+      yield;
     }
     this.lastEvaluationAt = t;
-    this.lastDurationMs = performance.now() - started;
-    return { transitions, failed, durationMs: this.lastDurationMs };
+    this.lastDurationMs = durationMs;
+    return { transitions, failed, durationMs };
   }
 
   private query(expr: RuleDef['expr'] | string, at: number): SampleInput[] {

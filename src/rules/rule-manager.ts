@@ -12,6 +12,7 @@ import { queryEscape } from './template/builtins.js';
 import { spanOf } from './window-span.js';
 
 const LOOKBACK_MS = 5 * 60_000;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** Pending alerts are not resumed after a longer outage (Prometheus's for-outage-tolerance). */
 const OUTAGE_TOLERANCE_MS = 60 * 60_000;
 /** Unchanged state is still rewritten this often, so the downtime after a restart is known. */
@@ -157,7 +158,7 @@ export function createRuleManager(deps: RuleManagerDeps): RuleManager {
       for (const g of due) {
         const t = times.get(g)!;
         const missed = Math.max(0, Math.round((t - nextDue.get(g)!) / g.intervalMs));
-        const outcome = g.evaluate(t);
+        const outcome = await g.evaluateInSlices(t, yieldToEventLoop);
         nextDue.set(g, t + g.intervalMs);
         deps.metrics.groupEvaluated(g, outcome, missed);
         for (const r of g.rules) {
