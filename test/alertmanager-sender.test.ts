@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertmanagerSender } from '../src/alerting/alertmanager-sender.js';
-import { alertFingerprint } from '../src/alerting/fingerprint.js';
+import { alertFingerprint } from '../src/core/alert-fingerprint.js';
 import { sendHttp } from '../src/alerting/http-send.js';
 import type { NotifiedAlert } from '../src/alerting/notification.js';
 import { systemClock } from '../src/core/clock.js';

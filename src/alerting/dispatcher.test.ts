@@ -5,7 +5,7 @@ import type { AlertEvent } from '../core/alert-event.js';
 import { fromZodIssue, type ConfigIssue } from '../config/issues.js';
 import { alertingSchema, resolveAlerting } from './alerting-config.js';
 import { createDispatcher } from './dispatcher.js';
-import { alertFingerprint } from './fingerprint.js';
+import { alertFingerprint } from '../core/alert-fingerprint.js';
 import type { Notification } from './notification.js';
 
 const kinds = { webhook: { schema: z.strictObject({ url: z.string() }) } };
@@ -24,9 +24,10 @@ const ROUTE = routeOf({
 });
 
 function event(check: string, status: 'firing' | 'resolved', startsAt: number, endsAt?: number): AlertEvent {
+  const labels = { alertname: 'ServiceDown', check, severity: 'critical' };
   return {
-    status, labels: { alertname: 'ServiceDown', check, severity: 'critical' }, annotations: { summary: `${check} is down` },
-    startsAt, ...(endsAt === undefined ? {} : { endsAt }), generatorURL: 'http://h/graph', fingerprint: check, value: 0, group: 'g',
+    status, labels, annotations: { summary: `${check} is down` },
+    startsAt, ...(endsAt === undefined ? {} : { endsAt }), generatorURL: 'http://h/graph', fingerprint: alertFingerprint(labels), value: 0, group: 'g',
   };
 }
 

@@ -4,7 +4,6 @@
 // inhibition, dependencies, maintenance) are held back at flush time but kept. Time is the clock's.
 import type { AlertEvent } from '../core/alert-event.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
-import { alertFingerprint } from './fingerprint.js';
 import type { Notification, NotificationReason, NotifiedAlert } from './notification.js';
 import { groupKeyOf, groupLabelsOf, matchRoutes, type Route } from './route.js';
 
@@ -55,17 +54,10 @@ export interface Dispatcher {
   stop(): void;
 }
 
-/** An alert event as receivers see it, with Alertmanager's fingerprint. */
+/** An alert event as receivers see it. */
 export function toNotifiedAlert(e: AlertEvent): NotifiedAlert {
-  return {
-    status: e.status,
-    labels: e.labels,
-    annotations: e.annotations,
-    startsAt: e.startsAt,
-    ...(e.endsAt === undefined ? {} : { endsAt: e.endsAt }),
-    generatorURL: e.generatorURL,
-    fingerprint: alertFingerprint(e.labels),
-  };
+  const { value: _value, group: _group, ...alert } = e;
+  return alert;
 }
 
 export function createDispatcher(initial: Route, deps: DispatcherDeps): Dispatcher {

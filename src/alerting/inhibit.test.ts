@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alertFingerprint } from './fingerprint.js';
+import { alertFingerprint } from '../core/alert-fingerprint.js';
 import { inhibitionIndex } from './inhibit.js';
 import { parseMatchers } from './matchers.js';
 import type { NotifiedAlert } from './notification.js';

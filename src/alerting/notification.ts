@@ -1,17 +1,9 @@
 // What the router hands a receiver: one aggregation group's alerts at one moment, shaped like
 // Alertmanager's template data, so every receiver renders from the same facts.
+import type { AlertEvent } from '../core/alert-event.js';
 
-export interface NotifiedAlert {
-  status: 'firing' | 'resolved';
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  /** Epoch ms. */
-  startsAt: number;
-  /** Epoch ms; undefined while firing. */
-  endsAt?: number;
-  generatorURL: string;
-  /** Alertmanager's fingerprint of the labels (FNV-1a 64, 16 hex digits). */
-  fingerprint: string;
+/** An alert as receivers see it: the event without the evaluator's facts, maybe muted. */
+export interface NotifiedAlert extends Omit<AlertEvent, 'value' | 'group'> {
   /** Set when the alert is muted (silence, inhibition, dependency, maintenance): why. */
   mutedBy?: string;
 }

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createFakeClock, type FakeClock } from '../../test/helpers/fake-clock.js';
 import { fromZodIssue, type ConfigIssue } from '../config/issues.js';
+import { alertFingerprint } from '../core/alert-fingerprint.js';
 import type { AlertEvent } from '../core/alert-event.js';
 import { openDatabase } from '../store/database.js';
 import { alertingSchema, resolveAlerting } from './alerting-config.js';
@@ -23,8 +24,8 @@ function config(extra: Record<string, unknown> = {}) {
   return c;
 }
 
-const firing = (check: string, t: number): AlertEvent => ({
-  status: 'firing', labels: { alertname: 'ServiceDown', check }, annotations: {}, startsAt: t, generatorURL: '', fingerprint: check, value: 0, group: 'g',
+const firing = (check: string, t: number, alertname = 'ServiceDown'): AlertEvent => ({
+  status: 'firing', labels: { alertname, check }, annotations: {}, startsAt: t, generatorURL: '', fingerprint: alertFingerprint({ alertname, check }), value: 0, group: 'g',
 });
 
 function setup(dir: string, clock: FakeClock, down: Set<string> = new Set(), extra: Record<string, unknown> = {}) {
@@ -118,7 +119,7 @@ describe('router', () => {
     const { router } = setup(':memory:', clock, new Set(), {
       inhibit_rules: [{ source_matchers: ['alertname="CriticalServiceDown"'], target_matchers: ['alertname="ServiceDown"'], equal: ['check'] }],
     });
-    const critical = { ...firing('web', clock.now()), labels: { alertname: 'CriticalServiceDown', check: 'web' } };
+    const critical = firing('web', clock.now(), 'CriticalServiceDown');
     router.send([critical, firing('web', clock.now()), firing('db', clock.now())]);
     expect(Object.fromEntries(router.alerts().map((a) => [`${a.labels.alertname}/${a.labels.check}`, a.mutedBy]))).toEqual({
       'CriticalServiceDown/web': undefined, 'ServiceDown/web': 'inhibited by inhibit_rules[0]', 'ServiceDown/db': undefined,

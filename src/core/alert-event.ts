@@ -10,7 +10,7 @@ export interface AlertEvent {
   /** Set once resolved. */
   endsAt?: number;
   generatorURL: string;
-  /** Stable per label set; the same alert keeps it from firing to resolved. */
+  /** Alertmanager's fingerprint of the labels (FNV-1a 64, 16 hex digits): the alert's identity. */
   fingerprint: string;
   /** The expression's value when the event happened. */
   value: number;

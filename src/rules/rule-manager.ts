@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { RulesConfig } from '../config/config.js';
 import type { AlertEvent, AlertSink } from '../core/alert-event.js';
+import { alertFingerprint } from '../core/alert-fingerprint.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { createEngine, createSeriesWindow, type SampleInput, type SeriesWindow } from '../promql/index.js';
 import { RuleGroup, type GroupOutcome, type RuleTransition } from './rule-group.js';
@@ -86,14 +87,15 @@ export function createRuleManager(deps: RuleManagerDeps): RuleManager {
   const toEvent = (tr: RuleTransition, group: RuleGroup): AlertEvent => {
     const a = tr.alert;
     const base = config?.externalURL.replace(/\/$/, '') ?? '';
+    const labels = { ...config?.externalLabels, ...a.labels };
     return {
       status: tr.to,
-      labels: { ...config?.externalLabels, ...a.labels },
+      labels,
       annotations: a.annotations,
       startsAt: a.firedAt ?? a.activeAt,
       ...(a.resolvedAt === undefined ? {} : { endsAt: a.resolvedAt }),
       generatorURL: `${base}/graph?g0.expr=${queryEscape(tr.rule.exprText)}&g0.tab=1`,
-      fingerprint: a.fingerprint,
+      fingerprint: alertFingerprint(labels),
       value: a.value,
       group: group.id,
     };

@@ -4,7 +4,7 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ZodType } from 'zod';
 import { formatPath, fromZodIssue } from '../../src/config/issues.js';
-import { alertFingerprint } from '../../src/alerting/fingerprint.js';
+import { alertFingerprint } from '../../src/core/alert-fingerprint.js';
 import type { Notification, NotifiedAlert } from '../../src/alerting/notification.js';
 
 /** 2026-01-01T12:00:00Z */

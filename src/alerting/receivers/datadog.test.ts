@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alertFingerprint } from '../fingerprint.js';
+import { alertFingerprint } from '../../core/alert-fingerprint.js';
 import type { NotifiedAlert } from '../notification.js';
 import { sha256Hex } from './common.js';
 import { DATADOG_LIMITS, DATADOG_SITES, datadogKind, type DatadogEvent, type DatadogSettings } from './datadog.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alertFingerprint } from '../fingerprint.js';
+import { alertFingerprint } from '../../core/alert-fingerprint.js';
 import type { NotifiedAlert } from '../notification.js';
 import { emailKind, type EmailSettings } from './email.js';
 import { configIssues, fixture, NOW, resolvedFixture } from '../../../test/helpers/receivers.js';

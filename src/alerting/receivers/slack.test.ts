@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alertFingerprint } from '../fingerprint.js';
+import { alertFingerprint } from '../../core/alert-fingerprint.js';
 import type { NotifiedAlert } from '../notification.js';
 import { slackKind, SLACK_LIMITS, type SlackMessage, type SlackSettings } from './slack.js';
 import { configIssues, FIRING_CRITICAL, FIRING_WARNING, fixture, NOW, resolvedFixture } from '../../../test/helpers/receivers.js';

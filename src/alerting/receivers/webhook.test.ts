@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alertFingerprint } from '../fingerprint.js';
+import { alertFingerprint } from '../../core/alert-fingerprint.js';
 import type { NotifiedAlert } from '../notification.js';
 import { configIssues, FIRING_CRITICAL, fixture, GROUP_KEY, NOW, resolvedFixture } from '../../../test/helpers/receivers.js';
 import { quoteMeta, webhookKind, type WebhookSettings } from './webhook.js';
