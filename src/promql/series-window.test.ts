@@ -39,6 +39,15 @@ describe('series window', () => {
     expect(res.type === 'vector' && Number.isNaN(res.samples[0]?.value)).toBe(true);
   });
 
+  it('keeps the series of some metric names longer than the rest', () => {
+    const window = createSeriesWindow({ retentionMs: 60_000 });
+    window.retain(60_000, new Map([['disk', 300_000]]));
+    for (let t = 0; t <= 600_000; t += 15_000) window.append(t, [up('a', 1), { labels: { __name__: 'disk' }, value: t }]);
+    const count = (name: string) => window.select([{ name: '__name__', op: '=', value: name }])[0]!.len;
+    expect(count('up')).toBe(5);
+    expect(count('disk')).toBe(21);
+  });
+
   it('drops samples past retention and forgets empty series', () => {
     const window = createSeriesWindow({ retentionMs: 60_000 });
     for (let t = 0; t <= 120_000; t += 15_000) window.append(t, [up('a', t)]);

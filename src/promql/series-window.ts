@@ -61,8 +61,11 @@ export interface SeriesWindow {
   /** Series matching every matcher that have a sample or marker in [mintMs, maxtMs], sorted by labels. */
   select(matchers: readonly (LabelMatcher | CompiledMatcher)[], mintMs?: number, maxtMs?: number): StoredSeries[];
   clear(): void;
-  /** Changes how much history is kept; the next append trims to it. */
-  retain(retentionMs: number): void;
+  /**
+   * Changes how much history is kept; the next append trims to it. `byName` keeps more (or less)
+   * for the series of some metric names, so one long range does not make every series long.
+   */
+  retain(retentionMs: number, byName?: ReadonlyMap<string, number>): void;
   readonly seriesCount: number;
   readonly sampleCount: number;
 }
@@ -103,11 +106,13 @@ class MemorySeriesWindow implements SeriesWindow {
   private sources = new Map<string, { gen: number; present: StoredSeries[] }>();
   private lastAppendAt = -Infinity;
   private trimmedAt = -Infinity;
+  private retentionByName: ReadonlyMap<string, number> = new Map();
 
   constructor(private retentionMs: number) {}
 
-  retain(retentionMs: number): void {
+  retain(retentionMs: number, byName: ReadonlyMap<string, number> = new Map()): void {
     this.retentionMs = retentionMs;
+    this.retentionByName = byName;
     this.trimmedAt = -Infinity;
   }
 
@@ -152,7 +157,7 @@ class MemorySeriesWindow implements SeriesWindow {
     // Many sources append at one instant (every rule of a group); trimming once per instant is enough.
     if (this.lastAppendAt > this.trimmedAt) {
       this.trimmedAt = this.lastAppendAt;
-      this.trim(this.lastAppendAt - this.retentionMs);
+      this.trim(this.lastAppendAt);
     }
   }
 
@@ -257,34 +262,35 @@ class MemorySeriesWindow implements SeriesWindow {
     return s;
   }
 
-  private trim(cutoff: number): void {
-    if (!Number.isFinite(cutoff)) return;
-    const dropped = new Set<string>();
+  private trim(newest: number): void {
     const current = new Set<number>();
     for (const { gen } of this.sources.values()) current.add(gen);
-    for (const s of this.byKey.values()) {
-      if (s.len > 0 && (s.ts[s.head] as number) < cutoff) {
-        const idx = lowerBound(s.ts, s.head, s.head + s.len, cutoff);
-        s.len -= idx - s.head;
-        s.head = idx;
+    for (const [name, bucket] of this.byName) {
+      const cutoff = newest - (this.retentionByName.get(name) ?? this.retentionMs);
+      if (!Number.isFinite(cutoff)) continue;
+      let dropped = false;
+      for (const s of bucket.series) {
+        if (s.len > 0 && (s.ts[s.head] as number) < cutoff) {
+          const idx = lowerBound(s.ts, s.head, s.head + s.len, cutoff);
+          s.len -= idx - s.head;
+          s.head = idx;
+        }
+        if (s.stale.length > 0 && (s.stale[0] as number) < cutoff) {
+          const kept = s.stale.filter((t) => t >= cutoff);
+          s.stale = kept.length > 0 ? kept : NO_STALE;
+        }
+        if (s.histograms !== null) trimHistograms(s, cutoff);
+        if (s.len === 0 && s.stale.length === 0 && s.histograms === null && !current.has(s.gen)) {
+          this.byKey.delete(s.labels.key);
+          dropped = true;
+        }
       }
-      if (s.stale.length > 0 && (s.stale[0] as number) < cutoff) {
-        const kept = s.stale.filter((t) => t >= cutoff);
-        s.stale = kept.length > 0 ? kept : NO_STALE;
-      }
-      if (s.histograms !== null) trimHistograms(s, cutoff);
-      if (s.len === 0 && s.stale.length === 0 && s.histograms === null && !current.has(s.gen)) {
-        this.byKey.delete(s.labels.key);
-        dropped.add(s.labels.get(METRIC_NAME));
-      }
-    }
-    for (const name of dropped) {
-      const bucket = this.byName.get(name);
-      if (!bucket) continue;
+      if (!dropped) continue;
       bucket.series = bucket.series.filter((s) => this.byKey.get(s.labels.key) === s);
       if (bucket.series.length === 0) this.byName.delete(name);
     }
   }
+
 }
 
 function overlaps(s: StoredSeries, mint: number, maxt: number): boolean {

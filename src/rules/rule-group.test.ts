@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createEngine, createSeriesWindow } from '../promql/index.js';
 import { RuleGroup } from './rule-group.js';
 import { parseRuleFile } from './rule-file.js';
-import { spanOf } from './window-span.js';
+import { selectorReach } from './window-span.js';
 import { parseExpr } from '../promql/index.js';
 import { parseHistogramLiteral } from '../promql/conformance/histogram-notation.js';
 
@@ -142,13 +142,13 @@ groups:
   });
 });
 
-describe('spanOf', () => {
-  it('reaches back by the longest range, offset and subquery, plus the lookback for instant selectors', () => {
-    const span = (e: string) => spanOf(parseExpr(e), 300_000);
-    expect(span('up')).toBe(300_000);
-    expect(span('rate(x[10m] offset 5m)')).toBe(900_000);
-    expect(span('max_over_time(rate(x[1m])[1h:1m])')).toBe(3_660_000);
-    expect(span('up offset -5m')).toBe(300_000);
-    expect(span('x and on() rate(y[30m])')).toBe(1_800_000);
+describe('selectorReach', () => {
+  it('reaches back by range, offset and enclosing subqueries, or the lookback for instant selectors', () => {
+    const reach = (e: string) => selectorReach(parseExpr(e), 300_000).map((r) => `${r.name ?? '*'} ${r.spanMs / 1000}`);
+    expect(reach('up')).toEqual(['up 300']);
+    expect(reach('rate(x[10m] offset 5m)')).toEqual(['x 900']);
+    expect(reach('max_over_time(rate(x[1m])[1h:1m])')).toEqual(['x 3660']);
+    expect(reach('up offset -5m')).toEqual(['up 300']);
+    expect(reach('x and on() rate({__name__=~"y.*"}[30m])')).toEqual(['x 300', '* 1800']);
   });
 });
