@@ -73,10 +73,12 @@ export function createDeliveryWorker(deps: DeliveryDeps): DeliveryWorker {
       outbox.done(e.id);
       return;
     }
+    const notification = outbox.read(e.id);
+    if (!notification) return; // done meanwhile
     const kind = deps.kinds[integration.kind]!;
     const secrets = kind.secrets(integration.settings);
     let worst: SendOutcome = { outcome: 'ok' };
-    for (const d of kind.render(e.notification, integration.settings)) {
+    for (const d of kind.render(notification, integration.settings)) {
       const outcome = await deps.send(d, secrets);
       if (outcome.outcome !== 'ok') {
         worst = outcome;
@@ -85,7 +87,7 @@ export function createDeliveryWorker(deps: DeliveryDeps): DeliveryWorker {
     }
     const now = clock.now();
     lastSentAt.set(key, now);
-    const fields = { receiver: e.receiver, integration: integration.kind, group: e.notification.groupKey, attempts: e.attempts + 1 };
+    const fields = { receiver: e.receiver, integration: integration.kind, group: notification.groupKey, attempts: e.attempts + 1 };
     if (worst.outcome === 'ok') {
       outbox.done(e.id);
       deps.metrics.sent(e.receiver, integration.kind, 'ok', now - e.createdAt);

@@ -133,3 +133,23 @@ describe('alertFingerprint', () => {
     expect(alertFingerprint({ a: '12' })).not.toBe(alertFingerprint({ a1: '2' }));
   });
 });
+
+describe('alertFingerprint against a 64-bit reference', () => {
+  it('equals FNV-1a 64 computed with BigInt on many label sets, unicode included', () => {
+    const reference = (labels: Record<string, string>) => {
+      let h = 0xcbf29ce484222325n;
+      const mix = (b: number) => (h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn);
+      for (const k of Object.keys(labels).sort()) {
+        for (const b of new TextEncoder().encode(k)) mix(b);
+        mix(0xff);
+        for (const b of new TextEncoder().encode(labels[k]!)) mix(b);
+        mix(0xff);
+      }
+      return h.toString(16).padStart(16, '0');
+    };
+    for (let i = 0; i < 500; i++) {
+      const labels = { alertname: `A${i}`, check: `c-${i * 7919}`, note: i % 3 === 0 ? 'ünïcödé ✓' : '', [`l${i % 5}`]: String(i) };
+      expect(alertFingerprint(labels)).toBe(reference(labels));
+    }
+  });
+});

@@ -29,6 +29,8 @@ export interface DispatcherDeps {
   persist?: {
     alert(a: NotifiedAlert, gone: boolean): void;
     group(g: GroupState, gone: boolean): void;
+    /** Runs `fn` as one write (a transaction): a flush or a batch of events is saved at once. */
+    batch(fn: () => void): void;
   };
 }
 
@@ -73,7 +75,8 @@ export function createDispatcher(initial: Route, deps: DispatcherDeps): Dispatch
     if (g.timer !== undefined) clock.clearTimeout(g.timer);
     g.timer = clock.setTimeout(() => {
       g.timer = undefined;
-      flush(g);
+      if (deps.persist) deps.persist.batch(() => flush(g));
+      else flush(g);
     }, delayMs);
   };
 
@@ -172,15 +175,20 @@ export function createDispatcher(initial: Route, deps: DispatcherDeps): Dispatch
     g.state.escalated = [...done];
   };
 
+  const receive = (events: readonly AlertEvent[]) => {
+    for (const e of events) {
+      const alert = toNotifiedAlert(e);
+      if (alert.status === 'resolved') alerts.delete(alert.fingerprint);
+      else alerts.set(alert.fingerprint, alert);
+      deps.persist?.alert(alert, false);
+      place(alert);
+    }
+  };
+
   return {
     receive(events) {
-      for (const e of events) {
-        const alert = toNotifiedAlert(e);
-        if (alert.status === 'resolved') alerts.delete(alert.fingerprint);
-        else alerts.set(alert.fingerprint, alert);
-        deps.persist?.alert(alert, false);
-        place(alert);
-      }
+      if (deps.persist) deps.persist.batch(() => receive(events));
+      else receive(events);
     },
     setRoute(route) {
       root = route;

@@ -20,7 +20,7 @@ describe('outbox', () => {
     const a = outbox.add('team', 0, n('a'), 1000);
     outbox.add('team', 1, n('b'), 2000);
     outbox.retryAt(a, 5000, 'HTTP 503 from http://127.0.0.1/…');
-    expect(outbox.due(3000, 10).map((e) => e.notification.groupKey)).toEqual(['b']);
+    expect(outbox.due(3000, 10).map((e) => outbox.read(e.id)!.groupKey)).toEqual(['b']);
     db.close();
 
     db = openDatabase(dir);

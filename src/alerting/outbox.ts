@@ -26,7 +26,6 @@ export interface OutboxEntry {
   receiver: string;
   /** Which of the receiver's integrations (its n-th `<kind>_configs` entry) this copy is for. */
   integration: number;
-  notification: Notification;
   createdAt: number;
   attempts: number;
   nextAttemptAt: number;
@@ -37,7 +36,6 @@ interface Row {
   id: number;
   receiver: string;
   integration: number;
-  notification: string;
   created_at: number;
   attempts: number;
   next_attempt_at: number;
@@ -46,8 +44,9 @@ interface Row {
 
 export interface Outbox {
   add(receiver: string, integration: number, n: Notification, now: number): number;
-  /** Entries due at `now`, oldest first. */
+  /** Entries due at `now`, oldest first; their notifications are read one by one with `read`. */
   due(now: number, limit: number): OutboxEntry[];
+  read(id: number): Notification | undefined;
   /** When the next entry is due, if any. */
   nextDueAt(): number | undefined;
   done(id: number): void;
@@ -57,7 +56,10 @@ export interface Outbox {
 
 export function createOutbox(db: Db): Outbox {
   const insert = db.prepare('INSERT INTO outbox (receiver, integration, notification, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)');
-  const selectDue = db.prepare<[number, number], Row>('SELECT * FROM outbox WHERE next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?');
+  const selectDue = db.prepare<[number, number], Row>(
+    'SELECT id, receiver, integration, created_at, attempts, next_attempt_at, last_error FROM outbox WHERE next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?',
+  );
+  const selectOne = db.prepare<[number], { notification: string }>('SELECT notification FROM outbox WHERE id = ?');
   const selectNext = db.prepare<[], { at: number | null }>('SELECT MIN(next_attempt_at) AS at FROM outbox');
   const remove = db.prepare('DELETE FROM outbox WHERE id = ?');
   const retry = db.prepare('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?');
@@ -66,9 +68,12 @@ export function createOutbox(db: Db): Outbox {
     add: (receiver, integration, n, now) => Number(insert.run(receiver, integration, JSON.stringify(n), now, now).lastInsertRowid),
     due: (now, limit) =>
       selectDue.all(now, limit).map((r) => ({
-        id: r.id, receiver: r.receiver, integration: r.integration, notification: JSON.parse(r.notification) as Notification,
-        createdAt: r.created_at, attempts: r.attempts, nextAttemptAt: r.next_attempt_at, lastError: r.last_error,
+        id: r.id, receiver: r.receiver, integration: r.integration, createdAt: r.created_at, attempts: r.attempts, nextAttemptAt: r.next_attempt_at, lastError: r.last_error,
       })),
+    read(id) {
+      const row = selectOne.get(id);
+      return row ? (JSON.parse(row.notification) as Notification) : undefined;
+    },
     nextDueAt: () => selectNext.get()?.at ?? undefined,
     done: (id) => void remove.run(id),
     retryAt: (id, at, error) => void retry.run(at, error, id),

@@ -15,6 +15,7 @@ export const ROUTER_MIGRATIONS = [
 export interface RouterStore {
   alert(a: NotifiedAlert, gone: boolean): void;
   group(g: GroupState, gone: boolean): void;
+  batch(fn: () => void): void;
   load(): { alerts: NotifiedAlert[]; groups: GroupState[] };
 }
 
@@ -27,6 +28,7 @@ export function createRouterStore(db: Db): RouterStore {
   const allGroups = db.prepare<[], { state: string }>('SELECT state FROM router_groups');
   const groupId = (g: GroupState) => `${g.receiver}\u0000${g.groupKey}`;
   return {
+    batch: (fn) => db.transaction(fn)(),
     alert: (a, gone) => void (gone ? dropAlert.run(a.fingerprint) : putAlert.run(a.fingerprint, JSON.stringify(a))),
     group: (g, gone) => void (gone ? dropGroup.run(groupId(g)) : putGroup.run(groupId(g), JSON.stringify(g))),
     load: () => ({
