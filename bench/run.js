@@ -1,8 +1,13 @@
 // `npm run bench`: healthmon's probe throughput and CPU cost on the whole path, the same
 // measured for prometheus-blackbox-exporter, schedule lag and memory at 10,000 checks, and
 // /metrics render time. Loopback only, every loop bounded, about 3 minutes in all.
+// Rule evaluation (bench/rules.js) runs only when asked for: `rules` (500 rules over 100,000
+// series, and the bundled rules over 1,000 checks up to a full 6 h window, ~3 min) and `rules-peer` (the same rule files
+// in Prometheus 2.42 over the same samples, compared, ~5 min and ~1 GB of temp files).
+// Alert delivery (bench/alerts.js) runs only when asked for: `alerts` (10,000 alerts firing at
+// once across 100 groups to a recording webhook, then resolved; Slack's rate limit; ~3 min).
 //
-//   node bench/run.js [--only throughput,peer,lag,render] [--out FILE] [--quick] [--profile]
+//   node bench/run.js [--only throughput,peer,lag,render,rules,rules-peer,alerts] [--out FILE] [--quick] [--profile]
 //
 // Each healthmon part runs in a process of its own (bench/worker.js) and the probed servers in
 // another (bench/targets.js), so CPU and memory are those of healthmon alone. Results are
@@ -16,9 +21,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { round, sleep } from './lib.js';
 import { runPeer } from './peer.js';
+import { runRules, runRulesPeer } from './rules.js';
+import { printAlerts, runAlerts } from './alerts.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const PARTS = ['throughput', 'peer', 'lag', 'render'];
+const PARTS = ['throughput', 'peer', 'lag', 'render', 'rules', 'rules-peer', 'alerts'];
+const DEFAULT_PARTS = ['throughput', 'peer', 'lag', 'render'];
+/** Parts that probe the http targets; the others do not need them started. */
+const TARGET_PARTS = ['throughput', 'peer', 'lag', 'render'];
 
 const { values: args } = parseArgs({
   options: {
@@ -33,12 +43,12 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  process.stdout.write('usage: node bench/run.js [--only throughput|peer|lag|render[,…]] [--out FILE] [--quick] [--profile] [--concurrency N] [--offered PER_SECOND] [--targets N]\n');
+  process.stdout.write('usage: node bench/run.js [--only throughput|peer|lag|render|rules|rules-peer|alerts[,…]] [--out FILE] [--quick] [--profile] [--concurrency N] [--offered PER_SECOND] [--targets N]\n');
   process.exit(0);
 }
 const only = (args.only ?? []).flatMap((o) => o.split(',')).map((o) => o.trim()).filter(Boolean);
 for (const o of only) if (!PARTS.includes(o)) fail(`unknown part "${o}"; expected one of ${PARTS.join(', ')}`);
-const selected = only.length > 0 ? PARTS.filter((p) => only.includes(p)) : PARTS;
+const selected = only.length > 0 ? PARTS.filter((p) => only.includes(p)) : DEFAULT_PARTS;
 const quick = args.quick;
 
 const SETTINGS = {
@@ -135,8 +145,8 @@ function withTimeout(promise, ms, message) {
   ]);
 }
 
-/** Runs one healthmon part in a fresh process; `onMessage` sees its other messages. */
-async function runWorker(part, ports, options, budgetMs, onMessage = () => {}) {
+/** Runs one healthmon part in a fresh process (bench/`script`); `onMessage` sees its other messages. */
+async function runWorker(part, ports, options, budgetMs, onMessage = () => {}, script = 'worker.js') {
   // Warnings are collected by the worker and reported with its part, not mixed into the table.
   const execArgv = ['--no-warnings', '--expose-gc'];
   if (args.profile) {
@@ -146,7 +156,7 @@ async function runWorker(part, ports, options, budgetMs, onMessage = () => {}) {
   }
   // Kept in the JSON: other work on the machine skews probes/s (less so CPU per probe).
   const load = loadavg()[0];
-  const child = fork(join(HERE, 'worker.js'), [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(join(HERE, script), [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   track(child);
   const done = new Promise((resolve, reject) => {
     child.on('message', (msg) => {
@@ -206,9 +216,14 @@ const started = performance.now();
 out(`healthmon bench: node ${process.version}, ${machine.cpus} CPU(s) (${machine.cpuModel}), parts: ${selected.join(', ')}${quick ? ' (quick)' : ''}`);
 out(`work dir: ${dir}; 1-minute load average before starting: ${loadavg()[0].toFixed(2)} (other work on the machine lowers probes/s)`);
 
-const targets = await startTargets(Number(args.targets));
-out(`targets: ${targets.ports.length} node:http servers in process ${targets.child.pid} on 127.0.0.1:${targets.ports.join(',')}`);
-results.targets = { count: targets.ports.length, pid: targets.child.pid };
+const needTargets = selected.some((p) => TARGET_PARTS.includes(p));
+const targets = needTargets ? await startTargets(Number(args.targets)) : undefined;
+if (targets) {
+  out(`targets: ${targets.ports.length} node:http servers in process ${targets.child.pid} on 127.0.0.1:${targets.ports.join(',')}`);
+  results.targets = { count: targets.ports.length, pid: targets.child.pid };
+}
+// The rule parts run their healthmon side in bench/rules.js, forked like worker.js.
+const runRulesWorker = (part, options, budgetMs) => runWorker(part, [], options, budgetMs, undefined, 'rules.js');
 
 try {
   if (selected.includes('throughput')) {
@@ -306,14 +321,123 @@ try {
     }
     warnings(r);
   }
-  results.targets.requestsServed = await targets.requests().catch(() => undefined);
+
+  if (selected.includes('rules')) {
+    const r = await runRules({ quick, dir, runWorker: runRulesWorker });
+    results.rules = r;
+    printRulesEval(`[rules] ${r.fleet.rules} rules (${r.fleet.ruleFile}) over ${r.fleet.seriesPerSnapshot} synthetic series`, r.fleet);
+    out();
+    if (r.bundled.missing) out(`[rules] bundled rules: missing (${r.bundled.missing} does not exist)`);
+    else {
+      printRulesEval(`[rules] bundled rules (${r.bundled.ruleFile}, ${r.bundled.rules} rules in ${r.bundled.groups.length} groups) over ${r.bundled.seriesPerSnapshot} series of ${r.settings.checks.checks} checks + host + self`, r.bundled);
+      const verdict = (e) => (e.max < 50 ? 'met' : e.p90 < 50 ? 'median and p90 met, max MISSED' : e.median < 50 ? 'median met, p90 MISSED' : 'MISSED');
+      for (const [label, e] of [['first minutes', r.bundled.evaluationMs], ['window full', r.bundled.steady?.evaluationMs]]) {
+        if (e) row(`goal: bundled rules < 50 ms per evaluation, ${label}`, `${e.median} ms`, `(median; p90 ${e.p90} ms, max ${e.max} ms: ${verdict(e)})`);
+      }
+    }
+  }
+
+  if (selected.includes('rules-peer')) {
+    let r;
+    try {
+      r = await runRulesPeer({ quick, dir, track, runWorker: runRulesWorker });
+    } catch (err) {
+      r = { error: err.stack ?? err.message };
+    }
+    results.rulesPeer = r;
+    printRulesPeer(r);
+  }
+  if (selected.includes('alerts')) {
+    const r = await runAlerts({ quick, runWorker: (part, options, budgetMs) => runWorker(part, [], options, budgetMs, undefined, 'alerts.js') });
+    results.alerts = r;
+    printAlerts(r, { out, row });
+  }
+  if (targets) results.targets.requestsServed = await targets.requests().catch(() => undefined);
 } catch (err) {
   results.error = err.message;
   process.stderr.write(`bench: ${err.stack ?? err.message}\n`);
   process.exitCode = 1;
 } finally {
-  targets.child.disconnect();
+  targets?.child.disconnect();
   killAll();
+}
+
+function printRulesEval(title, r) {
+  out();
+  out(title);
+  out(`  build measured: ${r.build.dist} promql+rules sha256 ${r.build.sha256}, built ${r.build.builtAt}`);
+  out(`  window filled with ${r.historyMinutes} min of snapshots every 15 s (${r.fillSeconds}s), then 1 cold + ${r.evaluationMs.n} measured evaluations, each after one more snapshot`);
+  row('evaluation time, median / p90 / max', `${r.evaluationMs.median} / ${r.evaluationMs.p90} / ${r.evaluationMs.max} ms`, `(${r.evaluationMs.n} evaluations; cold first one ${r.coldEvaluationMs} ms)`);
+  row('  CPU time per evaluation, median / max', `${r.evaluationCpuMs.median} / ${r.evaluationCpuMs.max} ms`, `(other processes kept ${r.otherProcessesCores} of ${machine.cpus} cores busy meanwhile)`);
+  if (r.groups.length > 1) for (const g of r.groups) row(`  group ${g.id.slice(g.id.lastIndexOf(';') + 1)} (${g.rules} rules), median / max`, `${g.durationMs.median} / ${g.durationMs.max} ms`);
+  row('append one snapshot, median / max', `${r.appendMs.median} / ${r.appendMs.max} ms`, `(${r.seriesPerSnapshot} series, label objects reused; first one, creating the series: ${r.appendMs.first} ms; building the samples: ${r.buildSnapshotMs.median} ms)`);
+  row('append one snapshot, new label objects', `${r.appendFreshLabelsMs.median} ms`, '(median of 3: series found by key, not by identity)');
+  row('window after fill: series / samples', `${r.window.afterFill.seriesCount} / ${r.window.afterFill.sampleCount}`, `(after the evaluations: ${r.window.afterEvaluations.seriesCount} / ${r.window.afterEvaluations.sampleCount}, rule outputs included)`);
+  const m = r.memory;
+  row('heap used before → after fill (after GC)', `${m.beforeFill.heapUsedMB} → ${m.afterFill.heapUsedMB} MB`, `(+${round(m.afterFill.heapUsedMB - m.beforeFill.heapUsedMB, 1)} MB; array buffers ${m.beforeFill.arrayBuffersMB} → ${m.afterFill.arrayBuffersMB} MB; after evaluations ${m.afterEvaluations.heapUsedMB} MB)`);
+  row('RSS before → after fill', `${m.beforeFill.rssMB} → ${m.afterFill.rssMB} MB`, `(after evaluations ${m.afterEvaluations.rssMB} MB; before building the series ${m.loaded.rssMB} MB)`);
+  out(`  window retention (longest range read by a rule + interval): ${r.retentionMinutes} min`);
+  printRuleReport(r.report);
+  if (r.steady) {
+    const st = r.steady;
+    out(`  steady state: appended and evaluated every 15 s until the window held ${st.windowMinutes} min (${st.fillSteps} steps in ${st.fillSeconds}s), then:`);
+    row('  evaluation time, median / p90 / max', `${st.evaluationMs.median} / ${st.evaluationMs.p90} / ${st.evaluationMs.max} ms`, `(${st.evaluationMs.n} evaluations; CPU median ${st.evaluationCpuMs.median} ms; other processes kept ${st.otherProcessesCores} cores busy)`);
+    for (const g of st.groups) row(`    group ${g.id.slice(g.id.lastIndexOf(';') + 1)} (${g.rules} rules), median / max`, `${g.durationMs.median} / ${g.durationMs.max} ms`);
+    row('  append one snapshot, median / max', `${st.appendMs.median} / ${st.appendMs.max} ms`);
+    row('  window: series / samples', `${st.window.seriesCount} / ${st.window.sampleCount}`);
+    row('  heap used / array buffers / RSS (after GC)', `${st.memory.heapUsedMB} / ${st.memory.arrayBuffersMB} / ${st.memory.rssMB} MB`);
+    printRuleReport(st.report, '  ');
+  }
+  warnings(r);
+}
+
+function printRuleReport(rep, indent = '') {
+  row(`${indent}rules ok / failed`, `${rep.ok} / ${rep.failed}`, `(${rep.rulesWithOutput} returned samples, ${rep.outputSamples} samples in all; alerts firing ${rep.alertsFiring}, pending ${rep.alertsPending})`);
+  for (const e of rep.errors) out(`${indent}    failing (${e.count}×): ${e.message}`);
+  out(`${indent}  slowest rules (median ms per evaluation):`);
+  for (const s of rep.slowest) out(`${indent}    ${String(s.ms).padStart(8)} ms  ${s.name}: ${s.expr}`);
+}
+
+function printRulesPeer(r) {
+  out();
+  out('[rules-peer] Prometheus 2.42 evaluating the same rule files over the same samples (backfill + live scrapes), healthmon replaying them');
+  if (r.skipped) return out(`  skipped: ${r.skipped}`);
+  if (r.error) return out(`  failed: ${r.error}`);
+  const p = r.prometheus;
+  out(`  rule files: ${r.ruleFiles.join(', ')}${r.bundled === 'missing' ? ' (bundled rules/alert_rules.yaml: missing)' : ''}`);
+  row('backfill (promtool tsdb create-blocks-from openmetrics)', `${r.backfill.snapshots} snapshots × ${round(r.backfill.lines / r.backfill.snapshots, 0)} series`, `(${r.backfill.mb} MB written in ${r.backfill.writeSeconds}s, promtool ${r.backfill.promtoolSeconds}s; gap to the first live scrape ≈ ${p.gapSeconds}s)`);
+  row('Prometheus', `pid ${p.pid}, ready ${p.readyAfterSeconds}s after promtool`, `(${p.headSeries} head series, RSS ${p.rssMB} MB, ${round(p.cpuShareOfCore * 100, 1)}% of a core while measured)`);
+  row('other processes while each side was measured', `Prometheus ${p.otherProcessesCores}, healthmon ${r.healthmon.otherProcessesCores} of ${machine.cpus} cores`, '(the machine is shared: wall times stretch when this is high)');
+  row('rules healthy in Prometheus', `${p.rulesHealth.ok} ok / ${p.rulesHealth.err} err`, p.rulesHealth.errors.join('; '));
+  row('rules return data in Prometheus', `${p.dataCheck.alertsNow} ALERTS series, ${p.dataCheck.recordedSeriesNow} recorded series`);
+  row('exposition server render, median', Object.entries(r.exposition).map(([k, v]) => `${k} ${v.median} ms`).join(', '), '(its own process)');
+  out(`  healthmon build measured: ${r.healthmon.build.dist} promql+rules sha256 ${r.healthmon.build.sha256}, built ${r.healthmon.build.builtAt}`);
+  row('replayed into healthmon', `${r.replay.scrapes} scrapes, ${r.replay.evaluations} group evaluations`, `(eval instants exact from outputs: ${Object.values(p.evalTimesExact).every(Boolean) ? 'all groups' : 'some groups use the wall clock'})`);
+  out('  per group, median (p90, max) over warm evaluations — healthmon RuleGroup.evaluate vs prometheus_rule_group_last_duration_seconds:');
+  for (const [g, x] of Object.entries(r.ratio)) {
+    if (g === 'bundledFile') continue;
+    const hm = r.healthmon.groups[g];
+    const pg = p.groups[g];
+    row(`  ${g.slice(g.lastIndexOf('/') + 1)}`, `${x.healthmonMs} ms vs ${x.prometheusMs} ms = ${x.ratio}×`, `(healthmon p90 ${hm?.durationMs.p90} max ${hm?.durationMs.max}, CPU median ${hm?.cpuMs.median}, n ${hm?.durationMs.n}; Prometheus p90 ${pg.lastDurationMs.p90} max ${pg.lastDurationMs.max}, n ${pg.lastDurationMs.n}, missed ${pg.missed}, failures ${pg.failures})`);
+  }
+  if (r.ratio.bundledFile) row('  bundled file, all groups', `${r.ratio.bundledFile.healthmonMs} ms vs ${r.ratio.bundledFile.prometheusMs} ms = ${r.ratio.bundledFile.ratio}×`);
+  row('goal: healthmon ≤ 2× Prometheus (500-rule group)', `${r.goal.fleetRatio}×`, r.goal.met ? 'met' : 'MISSED');
+  row('Prometheus per-rule evaluation, p50 / p90 / p99', `${['0.5', '0.9', '0.99'].map((q) => round((p.ruleEvaluationSeconds[q] ?? NaN) * 1000, 3)).join(' / ')} ms`, `(mean ${p.ruleEvaluationMeanMs} ms; prometheus_rule_evaluation_duration_seconds, all groups)`);
+  out('  slowest rules, last evaluation — Prometheus:');
+  for (const s of p.slowestRules) out(`    ${String(s.ms).padStart(8)} ms  ${s.name}: ${s.expr}`);
+  out('  — healthmon (median):');
+  for (const s of r.healthmon.report.slowest) out(`    ${String(s.ms).padStart(8)} ms  ${s.name}: ${s.expr}`);
+  row('healthmon rules ok / failed', `${r.healthmon.report.ok} / ${r.healthmon.report.failed}`, `(alerts firing ${r.healthmon.report.alertsFiring}, pending ${r.healthmon.report.alertsPending}; window ${r.healthmon.window.seriesCount} series, RSS ${r.healthmon.memory.end.rssMB} MB)`);
+  out('  results compared (the rules\' expressions, /api/v1/query vs engine.instant at the same instant):');
+  for (const c of r.compare) {
+    row(`  ${c.label} (${new Date(c.atMs).toISOString()})`, `${c.countsAgree}/${c.queries} series counts agree`, `(${c.fullyAgree}/${c.queries} labels and values too; ${c.nonEmpty} non-empty in Prometheus)`);
+    for (const d of c.disagreements.slice(0, 5)) {
+      out(`      ${d.name}: Prometheus ${d.promError ?? d.promCount} vs healthmon ${d.healthmonError ?? d.healthmonCount}${d.valueMismatches ? `, ${d.valueMismatches} values differ` : ''} — ${d.expr.replace(/\s+/g, ' ').slice(0, 120)}`);
+      for (const e of d.examples ?? []) out(`        ${e}`);
+    }
+    if (c.disagreements.length > 5) out(`      … ${c.disagreements.length - 5} more in the JSON`);
+  }
+  warnings(r.healthmon);
 }
 
 results.elapsedSeconds = round((performance.now() - started) / 1000, 1);
