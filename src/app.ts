@@ -146,14 +146,13 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
   const deliveryMetrics = registerAlertingMetrics(registry);
   const startAlerting = () => {
     db = openDatabase(config.storagePath);
-    const byName = () => new Map(config.checks.map((c) => [c.name, c]));
     alerting = createAlertingRuntime(config.alerting, {
       clock,
       logger: logger.child({ component: 'alerting' }),
       db,
       externalURL: config.rules.externalURL,
       evaluationIntervalMs: config.rules.evaluationIntervalMs,
-      dependsOn: (check) => byName().get(check)?.dependsOn ?? [],
+      dependsOn: (check) => store.get(check)?.spec.dependsOn ?? [],
       isDown: (check) => store.get(check)?.state.up === false,
       metrics: deliveryMetrics,
       random: Math.random,
