@@ -914,10 +914,11 @@ function setUp(hm, ruleFiles) {
   };
   const template = { externalLabels: {}, externalURL: '' };
   const groups = defs.map((def) => new hm.RuleGroup(def, def.intervalMs ?? STEP_MS, def.queryOffsetMs ?? 0, { window: counting, engine, template }));
-  const spans = groups.flatMap((g) => g.def.rules.map((r) => hm.spanOf(r.expr, LOOKBACK_MS) + g.queryOffsetMs + g.intervalMs));
-  const retentionMs = Math.max(LOOKBACK_MS, ...spans);
-  window.retain(retentionMs);
-  return { window, engine, groups, outputs, retentionMs };
+  // Kept as the rule manager keeps it: the lookback for all, longer only for metrics read further back.
+  const { retentionMs, byName } = hm.windowRetention(groups, LOOKBACK_MS);
+  window.retain(retentionMs, byName);
+  // The window is full once the longest-kept metric is.
+  return { window, engine, groups, outputs, retentionMs: Math.max(retentionMs, ...byName.values()) };
 }
 
 function memory() {

@@ -10,7 +10,7 @@ import { createEngine, createSeriesWindow, type SampleInput, type SeriesWindow }
 import { RuleGroup, type GroupOutcome, type RuleTransition } from './rule-group.js';
 import { readRuleState, writeRuleState, type SavedRuleState } from './rule-state-file.js';
 import { queryEscape } from './template/builtins.js';
-import { selectorReach } from './window-span.js';
+import { windowRetention } from './window-span.js';
 
 const LOOKBACK_MS = 5 * 60_000;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -136,24 +136,6 @@ export function createRuleManager(deps: RuleManagerDeps): RuleManager {
     if (Object.keys(state.groups).length > 0) logger.info({ groups: Object.keys(state.groups).length, downtimeMs: downtime }, 'alert state restored');
   };
 
-  // Every series is kept for the lookback plus an interval; a metric some rule reads further back
-  // (rate(x[1h]), predict_linear(y[6h])) is kept that long, and only that metric.
-  const retainWhatRulesRead = () => {
-    let base = LOOKBACK_MS + Math.max(0, ...groups.map((g) => g.intervalMs + g.queryOffsetMs));
-    const byName = new Map<string, number>();
-    for (const g of groups) {
-      for (const r of g.def.rules) {
-        for (const reach of selectorReach(r.expr, LOOKBACK_MS)) {
-          const span = reach.spanMs + g.intervalMs + g.queryOffsetMs;
-          if (reach.name === undefined) base = Math.max(base, span);
-          else byName.set(reach.name, Math.max(byName.get(reach.name) ?? 0, span));
-        }
-      }
-    }
-    for (const [name, span] of byName) if (span <= base) byName.delete(name);
-    window.retain(base, byName);
-  };
-
   const evaluateDue = async (): Promise<void> => {
     if (evaluating) return evaluating;
     evaluating = (async () => {
@@ -220,7 +202,8 @@ export function createRuleManager(deps: RuleManagerDeps): RuleManager {
         const last = g.lastEvaluationAt;
         nextDue.set(g, last === undefined ? firstDue(g) : aligned(last, g.intervalMs) + g.intervalMs);
       }
-      retainWhatRulesRead();
+      const { retentionMs, byName } = windowRetention(groups, LOOKBACK_MS);
+      window.retain(retentionMs, byName);
       deps.metrics.groupsChanged(groups);
       schedule();
     },

@@ -1,6 +1,7 @@
 // How far back in time each selector of an expression reads, so the series window keeps what the
 // rules need and no more: a metric read over [6h] keeps 6 hours, the others keep the lookback.
 import type { Expr, VectorSelector } from '../promql/index.js';
+import type { RuleGroupDef } from './rule-file.js';
 
 export interface Reach {
   /** The metric name the selector is pinned to, if it is (`__name__=` a literal). */
@@ -49,4 +50,31 @@ export function selectorReach(e: Expr, lookbackMs: number, outerMs = 0, out: Rea
 
 function nameOf(s: VectorSelector): string | undefined {
   return s.matchers.find((m) => m.name === '__name__' && m.op === '=')?.value;
+}
+
+/** A group as far as the window cares: its rules, how often and how far back it evaluates them. */
+export interface GroupReach {
+  def: Pick<RuleGroupDef, 'rules'>;
+  intervalMs: number;
+  queryOffsetMs: number;
+}
+
+/**
+ * What the window keeps for these groups: every series the lookback plus an interval; a metric
+ * some rule reads further back (rate(x[1h]), predict_linear(y[6h])) that long, and only that one.
+ */
+export function windowRetention(groups: readonly GroupReach[], lookbackMs: number): { retentionMs: number; byName: Map<string, number> } {
+  let retentionMs = lookbackMs + Math.max(0, ...groups.map((g) => g.intervalMs + g.queryOffsetMs));
+  const byName = new Map<string, number>();
+  for (const g of groups) {
+    for (const r of g.def.rules) {
+      for (const reach of selectorReach(r.expr, lookbackMs)) {
+        const span = reach.spanMs + g.intervalMs + g.queryOffsetMs;
+        if (reach.name === undefined) retentionMs = Math.max(retentionMs, span);
+        else byName.set(reach.name, Math.max(byName.get(reach.name) ?? 0, span));
+      }
+    }
+  }
+  for (const [name, span] of byName) if (span <= retentionMs) byName.delete(name);
+  return { retentionMs, byName };
 }
