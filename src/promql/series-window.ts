@@ -110,6 +110,10 @@ class MemorySeriesWindow implements SeriesWindow {
 
   constructor(private retentionMs: number) {}
 
+  keepMs(s: StoredSeries): number {
+    return this.retentionByName.get(s.labels.get(METRIC_NAME)) ?? this.retentionMs;
+  }
+
   retain(retentionMs: number, byName: ReadonlyMap<string, number> = new Map()): void {
     this.retentionMs = retentionMs;
     this.retentionByName = byName;
@@ -144,7 +148,7 @@ class MemorySeriesWindow implements SeriesWindow {
       if (s.gen === gen) continue; // duplicate labels in one append: first one wins
       s.gen = gen;
       if (sample.histogram) pushHistogram(s, tMs, sample.histogram);
-      else pushSample(s, tMs, sample.value);
+      else pushSample(s, tMs, sample.value, this);
       present.push(s);
     }
     const previous = this.sources.get(source);
@@ -336,14 +340,19 @@ function trimHistograms(s: StoredSeries, cutoff: number): void {
   else s.histograms = { ts: h.ts.slice(n), hs: h.hs.slice(n) };
 }
 
-function pushSample(s: StoredSeries, t: number, v: number): void {
+/** How long a series is kept; lets a growing series take the size it will need at once. */
+interface Keeps {
+  keepMs(s: StoredSeries): number;
+}
+
+function pushSample(s: StoredSeries, t: number, v: number, keeps?: Keeps): void {
   const end = s.head + s.len;
   if (s.len > 0 && t <= (s.ts[end - 1] as number)) {
     // Appends are expected in time order; an equal timestamp overwrites, an older one is ignored.
     if (t === s.ts[end - 1]) s.vs[end - 1] = v;
     return;
   }
-  if (end === s.ts.length) grow(s);
+  if (end === s.ts.length) grow(s, keeps);
   const at = s.head + s.len;
   s.ts[at] = t;
   s.vs[at] = v;
@@ -357,7 +366,7 @@ function pushStale(s: StoredSeries, t: number): void {
   else s.stale.push(t);
 }
 
-function grow(s: StoredSeries): void {
+function grow(s: StoredSeries, keeps: Keeps | undefined): void {
   // Once retention trims the head, reuse that space instead of growing: with a steady scrape interval the
   // array then stays at the size the window needs (plus one), which is what keeps 100k series small.
   if (s.head > 0) {
@@ -366,7 +375,14 @@ function grow(s: StoredSeries): void {
     s.head = 0;
     return;
   }
-  const cap = Math.max(INITIAL_CAPACITY, Math.ceil(s.ts.length * 1.5));
+  let cap = Math.max(INITIAL_CAPACITY, Math.ceil(s.ts.length * 1.5));
+  // Appended at a steady step, a series needs retention ÷ step samples: allocate that once
+  // rather than growing by half again and again (fewer, right-sized buffers; far less RSS).
+  if (keeps && s.len >= 2) {
+    const step = ((s.ts[s.len - 1] as number) - (s.ts[0] as number)) / (s.len - 1);
+    const need = step > 0 ? Math.ceil(keeps.keepMs(s) / step) + 2 : 0;
+    if (need > s.ts.length && need < 1_000_000) cap = need;
+  }
   const ts = new Float64Array(cap);
   const vs = new Float64Array(cap);
   ts.set(s.ts.subarray(0, s.len));
