@@ -16,6 +16,8 @@ export interface DialTarget {
   family?: 4 | 6;
   /** Set to speak TLS over the connection. */
   tls?: TlsClient;
+  /** Protocols offered in the TLS handshake (ALPN), e.g. ['h2'] for gRPC. */
+  alpn?: string[];
 }
 
 export interface Failure {
@@ -144,7 +146,10 @@ async function handshake(socket: net.Socket, target: DialTarget, client: TlsClie
   const servername = client.serverName ?? (net.isIP(target.host) === 0 ? target.host : undefined);
   // Verification is judged after the handshake, so that an expired or untrusted chain can
   // still be read and reported.
-  const secure = tls.connect({ socket, host: target.host, servername, secureContext: client.context, rejectUnauthorized: false });
+  const secure = tls.connect({
+    socket, host: target.host, servername, secureContext: client.context, rejectUnauthorized: false,
+    ...(target.alpn ? { ALPNProtocols: target.alpn } : {}),
+  });
   try {
     await once(secure, 'secureConnect', { signal });
     return secure;

@@ -1,5 +1,6 @@
 // Every probe kind healthmon knows, by the name users write in `kind:`.
 import { dnsKind } from './dns.js';
+import { grpcKind } from './grpc.js';
 import { httpKind } from './http.js';
 import { tcpKind } from './tcp.js';
 import { tlsKind } from './tls.js';
@@ -10,6 +11,7 @@ export const PROBE_KINDS = {
   tcp: tcpKind,
   dns: dnsKind,
   tls: tlsKind,
+  grpc: grpcKind,
 } as const satisfies Record<string, ProbeKind<any>>;
 
 export type ProbeKindName = keyof typeof PROBE_KINDS;
