@@ -14,6 +14,7 @@ import type { AlertSink } from './core/alert-event.js';
 import type { CheckResult } from './core/check-result.js';
 import type { Clock } from './core/clock.js';
 import { registerHostMetrics } from './host/host-collector.js';
+import { createPushLog } from './probes/push-log.js';
 import { createHttpApp } from './http/server.js';
 import { createCheckMetrics, type CheckMetrics } from './metrics/check-metrics.js';
 import { renderAlertSeries } from './metrics/alert-series.js';
@@ -80,6 +81,7 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
   };
   let ready = false;
   let server: Server | undefined;
+  const pushes = createPushLog();
 
   const run = async (spec: CheckSpec): Promise<CheckResult> => {
     const probe = deps.kinds[spec.kind]!.probe;
@@ -88,6 +90,7 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
       logger: probeLogger(spec),
       signal: shutdown.signal,
       monotonic: () => performance.now(),
+      pushes,
     });
     record(result);
     return result;
@@ -193,6 +196,11 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
       const http = createHttpApp({
         logger: logger.child({ component: 'http' }), metrics, ready: () => ready, reload: () => this.reload(),
         alerts: { router: () => alerting?.router, now: clock.now },
+        ping: (check, signal) => {
+          if (store.get(check)?.spec.kind !== 'heartbeat') return false;
+          pushes.record(check, signal, clock.now());
+          return true;
+        },
       });
       server = createServer(http);
       const { host, port } = config.server;

@@ -120,7 +120,7 @@ describe('hostile targets', () => {
   it('leaves no socket or abort listener behind after many hostile probes', async () => {
     const baseline = openSockets();
     const shared = new AbortController();
-    const sharedCtx: ProbeContext = { signal: shared.signal, timeoutMs: 5000, now: () => Date.now(), logger: silentLogger() };
+    const sharedCtx: ProbeContext = { ...probeContext(), signal: shared.signal, timeoutMs: 5000 };
     const quick = CASES.filter((c) => c.reason !== 'timeout' && c.reason !== 'body_mismatch');
     const slow = CASES.filter((c) => !quick.includes(c));
     for (let round = 0; round < 10; round++) {

@@ -8,13 +8,21 @@ export const FAILURE_REASONS = [
   'dns_error',
   'tls_error',
   'cert_expired',
+  'auth_failed',
   'status_mismatch',
   'body_mismatch',
   'condition_failed',
+  'query_failed',
   'redirect_limit',
   'protocol_error',
   'too_large',
   'internal_error',
+  'heartbeat_missed',
+  'job_failed',
+  // exec: the command could not be started, was killed by a signal, or reported Nagios UNKNOWN.
+  'exec_error',
+  // process: the process is not there (or only as a zombie).
+  'not_running',
 ] as const;
 
 export type FailureReason = (typeof FAILURE_REASONS)[number];

@@ -4,6 +4,7 @@ import { createGzip } from 'node:zlib';
 import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { contentTypeOf, negotiate, type ExpositionFormat } from '../metrics/exposition.js';
+import type { PushSignal } from '../probes/push-log.js';
 import { alertsApi, type AlertsApiDeps } from './alerts-api.js';
 
 export interface HttpDeps {
@@ -14,6 +15,8 @@ export interface HttpDeps {
   /** Reloads the config; resolves to the problems found (empty when it was applied). */
   reload(): Promise<string[]>;
   alerts: AlertsApiDeps;
+  /** Records a job's ping for a heartbeat check; false when there is no such heartbeat check. */
+  ping(check: string, signal: PushSignal): boolean;
 }
 
 export function createHttpApp(deps: HttpDeps): Express {
@@ -60,6 +63,16 @@ export function createHttpApp(deps: HttpDeps): Express {
   });
 
   app.use(alertsApi(deps.alerts));
+
+  // Heartbeats: any method, as cron jobs use curl, wget or a bare GET.
+  const ping = (signal: PushSignal) => (req: Request, res: Response) => {
+    const check = String(req.params.check);
+    if (deps.ping(check, signal)) res.type('text/plain').send('OK\n');
+    else res.status(404).json({ error: 'not_found', message: `no heartbeat check named ${JSON.stringify(check)}` });
+  };
+  app.all('/ping/:check', ping('success'));
+  app.all('/ping/:check/start', ping('start'));
+  app.all('/ping/:check/fail', ping('fail'));
 
   app.use((req, res) => {
     res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` });

@@ -159,7 +159,7 @@ describe('dns probe against a local server', () => {
     const settings = dnsKind.schema.parse({ name: 'blackhole.test', server: server.address });
     setTimeout(() => controller.abort(new DOMException('deadline', 'TimeoutError')), 100);
     const t = performance.now();
-    const o = await dnsKind.probe(settings, { signal: controller.signal, timeoutMs: 30_000, now: () => Date.now(), logger: silentLogger() });
+    const o = await dnsKind.probe(settings, { ...probeContext(), signal: controller.signal, timeoutMs: 30_000 });
     expect(performance.now() - t).toBeLessThan(5000);
     expect(o.reason).toBe('timeout');
   });

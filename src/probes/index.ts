@@ -1,6 +1,7 @@
 // Every probe kind healthmon knows, by the name users write in `kind:`.
 import { dnsKind } from './dns.js';
 import { grpcKind } from './grpc.js';
+import { heartbeatKind } from './heartbeat.js';
 import { httpKind } from './http.js';
 import { tcpKind } from './tcp.js';
 import { tlsKind } from './tls.js';
@@ -12,6 +13,7 @@ export const PROBE_KINDS = {
   dns: dnsKind,
   tls: tlsKind,
   grpc: grpcKind,
+  heartbeat: heartbeatKind,
 } as const satisfies Record<string, ProbeKind<any>>;
 
 export type ProbeKindName = keyof typeof PROBE_KINDS;

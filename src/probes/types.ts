@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { ZodType } from 'zod';
 import type { ProbeOutcome } from '../core/check-result.js';
+import type { PushLog } from './push-log.js';
 
 export interface ProbeContext {
   /** Aborted when the attempt's deadline passes (reason: a TimeoutError) or on shutdown. */
@@ -12,6 +13,10 @@ export interface ProbeContext {
   /** Epoch milliseconds: the run's clock, for judging dates such as certificate expiry. */
   now(): number;
   logger: Logger;
+  /** The check's name, for kinds that keep state per check. */
+  check: string;
+  /** What jobs pushed to healthmon, for passive kinds (heartbeat). */
+  pushes: PushLog;
 }
 
 export type ProbeFn<S> = (settings: S, ctx: ProbeContext) => Promise<ProbeOutcome>;

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { CheckSpec } from '../config/config.js';
 import type { CheckResult, ProbeOutcome } from '../core/check-result.js';
 import { sleep, type Clock } from '../core/clock.js';
+import { createPushLog, type PushLog } from '../probes/push-log.js';
 import type { ProbeFn } from '../probes/types.js';
 
 export interface RunDeps {
@@ -15,6 +16,8 @@ export interface RunDeps {
   random?: () => number;
   /** The elapsed time of an attempt; defaults to the clock, probes of real I/O pass performance.now. */
   monotonic?: () => number;
+  /** What jobs pushed (heartbeats): the app's one log; without one, nothing was ever pushed. */
+  pushes?: PushLog;
 }
 
 export async function runCheck(spec: CheckSpec, probe: ProbeFn<unknown>, deps: RunDeps): Promise<CheckResult> {
@@ -53,7 +56,9 @@ async function attempt(spec: CheckSpec, probe: ProbeFn<unknown>, timeoutMs: numb
   const onShutdown = () => controller.abort(deps.signal?.reason);
   deps.signal?.addEventListener('abort', onShutdown, { once: true });
   try {
-    const pending = probe(spec.settings, { signal: controller.signal, timeoutMs, now: () => deps.clock.now(), logger: deps.logger });
+    const pending = probe(spec.settings, {
+      signal: controller.signal, timeoutMs, now: () => deps.clock.now(), logger: deps.logger, check: spec.name, pushes: deps.pushes ?? createPushLog(),
+    });
     // A probe that ignores its signal still cannot hold the run past the deadline.
     return await Promise.race([pending, aborted(controller.signal, timeoutMs)]);
   } catch (err) {

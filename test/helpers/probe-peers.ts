@@ -6,10 +6,11 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../src/core/logger.js';
+import { createPushLog } from '../../src/probes/push-log.js';
 import type { ProbeContext } from '../../src/probes/types.js';
 
 export function probeContext(timeoutMs = 500): ProbeContext {
-  return { signal: AbortSignal.timeout(timeoutMs), timeoutMs, now: () => Date.now(), logger: silentLogger() };
+  return { signal: AbortSignal.timeout(timeoutMs), timeoutMs, now: () => Date.now(), logger: silentLogger(), check: 'test', pushes: createPushLog() };
 }
 
 export interface CertFiles {
