@@ -35,8 +35,8 @@ export interface AppDeps {
   logger: Logger;
   kinds: KindTable;
   build: BuildInfo;
-  /** Re-reads the config file for a reload; throws ConfigError on a bad file. */
-  loadConfig(): HealthmonConfig;
+  /** Re-reads the config file for a reload; throws (or rejects with) ConfigError on a bad file. */
+  loadConfig(): HealthmonConfig | Promise<HealthmonConfig>;
   /** Where /proc is; tests point it at fixtures. */
   procRoot?: string;
   /** Where firing and resolved alerts go besides the log; the alert router when not given. */
@@ -215,7 +215,7 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
     async reload() {
       let next: HealthmonConfig;
       try {
-        next = deps.loadConfig();
+        next = await deps.loadConfig();
       } catch (err) {
         const problems = (err as { problems?: string[] }).problems ?? [(err as Error).message];
         self.configReloaded(false, clock.now());

@@ -7,7 +7,7 @@ import { checkRules } from './cli/check-rules.js';
 import { formatTable, onceExitCode, onceRows } from './cli/once.js';
 import { testRules } from './cli/test-rules.js';
 import { ConfigError } from './config/issues.js';
-import { loadConfig } from './config/load.js';
+import { loadConfigAsync } from './config/load.js';
 import { systemClock } from './core/clock.js';
 import { createLogger } from './core/logger.js';
 import { PROBE_KINDS } from './probes/index.js';
@@ -70,7 +70,8 @@ async function main(argv: string[]): Promise<void> {
   }
   const command = positionals.join(' ');
   const env = process.env;
-  const load = (file: string) => loadConfig(file, { kinds: PROBE_KINDS, env });
+  // Asynchronous because plug-in modules are imported while the config loads.
+  const load = (file: string) => loadConfigAsync(file, { kinds: PROBE_KINDS, env });
 
   if (command.startsWith('check config')) {
     const files = positionals.slice(2);
@@ -78,7 +79,7 @@ async function main(argv: string[]): Promise<void> {
     let bad = false;
     for (const file of files) {
       try {
-        const config = load(file);
+        const config = await load(file);
         const rules = config.rules.groups.reduce((n, g) => n + g.rules.length, 0);
         const receivers = config.alerting.receivers.length;
         process.stdout.write(`${file}: ok, ${config.checks.length} check(s), ${rules} rule(s), ${receivers} receiver(s)\n`);
@@ -108,7 +109,7 @@ async function main(argv: string[]): Promise<void> {
 
   let config;
   try {
-    config = load(values.config);
+    config = await load(values.config);
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message);
     throw err;

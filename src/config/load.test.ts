@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROBE_KINDS } from '../probes/index.js';
 import { ConfigError } from './issues.js';
-import { loadConfig } from './load.js';
+import { loadConfig, loadConfigAsync } from './load.js';
 
 const DIR = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'config');
 
@@ -43,6 +43,21 @@ describe('config errors', () => {
     ['invalid-dependency-loop.yaml', 'checks[0].depends_on (invalid-dependency-loop.yaml:4): dependencies go round in a loop: api → db → api'],
     ['invalid-dependency-unknown.yaml', 'checks[0].depends_on[0] (invalid-dependency-unknown.yaml:4): no check named "dbx"'],
     ['invalid-evaluation-interval.yaml', 'global.evaluation_interval (invalid-evaluation-interval.yaml:2): expected a duration like "5s", got "soon"'],
+    ['invalid-exec-missing-program.yaml', 'checks[0].exec.command[0] (invalid-exec-missing-program.yaml:5): no such file: /nonexistent/check_disk'],
+    ['invalid-exec-not-executable.yaml', 'checks[0].exec.command[0] (invalid-exec-not-executable.yaml:5): /etc/passwd is not executable'],
+    ['invalid-exec-command-string.yaml', 'checks[0].exec.command (invalid-exec-command-string.yaml:5): expected a list like [/usr/bin/check_thing, --flag], got a string (set shell: true to run it through /bin/sh -c)'],
+    ['invalid-exec-unquoted-arg.yaml', 'checks[0].exec.command[2] (invalid-exec-unquoted-arg.yaml:5): expected a string, got 5 (quote it)'],
+    ['invalid-exec-cwd.yaml', 'checks[0].exec.cwd (invalid-exec-cwd.yaml:6): no such directory: /nonexistent/dir'],
+    ['invalid-process-no-selector.yaml', 'checks[0].process (invalid-process-no-selector.yaml:5): expected one of pid, pid_file, name or cmdline to find the process by'],
+    ['invalid-process-pid-and-pid-file.yaml', 'checks[0].process.pid_file (invalid-process-pid-and-pid-file.yaml:6): pid and pid_file exclude each other; set one'],
+    ['invalid-process-count-with-pid.yaml', 'checks[0].process.min_count (invalid-process-count-with-pid.yaml:6): min_count counts the processes matching name or cmdline; with pid or pid_file there is one process'],
+    ['invalid-postgres-url.yaml', 'checks[0].postgres.url (invalid-postgres-url.yaml:5): expected a postgres:// or postgresql:// URL (not shown: it may hold a password)'],
+    ['invalid-postgres-given-twice.yaml', 'checks[0].postgres.host (invalid-postgres-given-twice.yaml:6): host is given in the url too; give it once'],
+    ['invalid-postgres-no-user.yaml', 'checks[0].postgres.user (invalid-postgres-no-user.yaml:5): required: a user (or a url with one)'],
+    ['invalid-postgres-sslmode.yaml', 'checks[0].postgres.url (invalid-postgres-sslmode.yaml:5): expected sslmode one of disable, prefer, require, verify-ca, verify-full in the url, got "allow"'],
+    ['invalid-postgres-expect-rows.yaml', 'checks[0].postgres.expect_rows (invalid-postgres-expect-rows.yaml:6): expected a row count like 1 or a comparison like ">= 1", got "some"'],
+    ['invalid-redis-info.yaml', 'checks[0].redis.info[1] (invalid-redis-info.yaml:8): invalid condition "role < master": < compares numbers, got "master"'],
+    ['invalid-redis-username.yaml', 'checks[0].redis.username (invalid-redis-username.yaml:6): a username needs a password (password or password_file)'],
   ])('%s', (file, message) => {
     expect(problems(file)).toEqual([message]);
   });
@@ -50,7 +65,7 @@ describe('config errors', () => {
   it('names an unknown kind and its stray block', () => {
     expect(problems('invalid-unknown-kind.yaml')).toEqual([
       'checks[0].htp (invalid-unknown-kind.yaml:4): unknown key "htp"',
-      'checks[0].kind (invalid-unknown-kind.yaml:3): unknown kind "htp"; expected one of dns, http, tcp, tls',
+      `checks[0].kind (invalid-unknown-kind.yaml:3): unknown kind "htp"; expected one of ${Object.keys(PROBE_KINDS).sort().join(', ')}`,
     ]);
   });
 
@@ -61,6 +76,40 @@ describe('config errors', () => {
       'checks[0].http.metod (invalid-many.yaml:9): unknown key "metod"',
       'checks[1].tcp.colour (invalid-many.yaml:15): unknown key "colour"',
     ]);
+  });
+});
+
+// Plug-in modules are imported by loadConfigAsync, after everything else is valid.
+describe('plug-in config errors', () => {
+  const asyncProblems = async (file: string): Promise<string[]> => {
+    try {
+      await loadConfigAsync(join(DIR, file), { kinds: PROBE_KINDS, env: {} });
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      return err.problems.map((p) => p.replaceAll(`${DIR}/`, ''));
+    }
+    return [];
+  };
+
+  it.each([
+    ['invalid-plugin-missing.yaml', 'checks[0].plugin.module (invalid-plugin-missing.yaml:5): cannot find "./plugins/no-such-check.js": no file at plugins/no-such-check.js'],
+    ['invalid-plugin-no-function.yaml', 'checks[0].plugin.module (invalid-plugin-no-function.yaml:5): plugins/no-function.js has no probe function: expected a default export or an export named "probe"; it exports name ("queue-depth")'],
+    ['invalid-plugin-throws.yaml', 'checks[0].plugin.module (invalid-plugin-throws.yaml:5): cannot load plugins/throws-at-load.js: Error: QUEUE_URL is not set'],
+    ['invalid-plugin-options.yaml', 'checks[0].plugin.options (invalid-plugin-options.yaml:7): max_depth: expected a number, got "lots"'],
+  ])('%s', async (file, message) => {
+    expect(await asyncProblems(file)).toEqual([message]);
+  });
+
+  it('invalid-plugin-syntax.yaml', async () => {
+    // Node says `SyntaxError: Unexpected token ';'`; under vitest, Vite parses the module first and
+    // words it its own way (test/local-kinds-cli.test.ts checks Node's text through the real CLI).
+    const [problem, ...more] = await asyncProblems('invalid-plugin-syntax.yaml');
+    expect(more).toEqual([]);
+    expect(problem).toMatch(/^checks\[0\]\.plugin\.module \(invalid-plugin-syntax\.yaml:5\): cannot load plugins\/syntax-error\.js: \w*Error: /);
+  });
+
+  it('is a bug to load a plug-in check with the synchronous loader', () => {
+    expect(() => loadConfig(join(DIR, 'invalid-plugin-options.yaml'), { kinds: PROBE_KINDS, env: {} })).toThrow(/use loadConfigAsync/);
   });
 });
 
@@ -106,5 +155,34 @@ describe('config loading', () => {
     });
     expect(JSON.stringify(config.checks[0]!.settings)).toContain('Bearer from-file');
     expect(config.checks[0]!.target).toBe('http://127.0.0.1:1/');
+  });
+
+  it('reads a postgres url_file and a redis password_file, and shows neither secret in the target', () => {
+    const files: Record<string, string> = {
+      [join(DIR, 'pg-url')]: 'postgres://probe:pg-secret@db.internal:6432/app?sslmode=require\n',
+      [join(DIR, 'redis-password')]: 'redis-secret\n',
+    };
+    const text = [
+      'host: {enabled: false}',
+      'checks:',
+      '  - {name: db, kind: postgres, postgres: {url_file: pg-url, query: "SELECT 1"}}',
+      '  - {name: cache, kind: redis, redis: {host: cache.internal, password_file: redis-password, info: ["role == master"]}}',
+      '',
+    ].join('\n');
+    const config = loadConfig(join(DIR, 'secrets.yaml'), {
+      kinds: PROBE_KINDS,
+      env: {},
+      readFile: (p) => {
+        if (p.endsWith('secrets.yaml')) return text;
+        const found = files[p];
+        if (found === undefined) throw Object.assign(new Error('missing'), { code: 'ENOENT' });
+        return found;
+      },
+    });
+    const [db, cache] = config.checks;
+    expect(db!.settings).toMatchObject({ host: 'db.internal', port: 6432, user: 'probe', password: 'pg-secret', database: 'app', sslmode: 'require' });
+    expect(db!.target).toBe('db.internal:6432/app');
+    expect(cache!.settings).toMatchObject({ host: 'cache.internal', password: 'redis-secret' });
+    expect(cache!.target).toBe('cache.internal:6379');
   });
 });

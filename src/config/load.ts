@@ -27,8 +27,43 @@ const RESERVED_LABELS = new Set([
   'target', 'critical', 'version', 'alertname', 'alertstate',
 ]);
 
-/** Loads `file`; throws ConfigError listing every problem. */
+/**
+ * Loads `file`; throws ConfigError listing every problem. Checks of a kind that is prepared at
+ * load (plug-ins, whose modules are imported) need loadConfigAsync; here they are a bug.
+ */
 export function loadConfig(file: string, deps: LoadDeps): HealthmonConfig {
+  const { config } = loadChecked(file, deps);
+  const unprepared = config.checks.find((c) => deps.kinds[c.kind]?.prepare !== undefined);
+  if (unprepared) throw new Error(`check "${unprepared.name}" is of kind ${unprepared.kind}, which is prepared at load: use loadConfigAsync`);
+  return config;
+}
+
+/**
+ * Loads `file` as loadConfig does, then runs the kinds' load-time preparation (importing plug-in
+ * modules, which is asynchronous) and reports its problems as config problems with file:line.
+ * Preparation runs only once everything else is valid, as rule files are read only then.
+ */
+export async function loadConfigAsync(file: string, deps: LoadDeps): Promise<HealthmonConfig> {
+  const { config, source } = loadChecked(file, deps);
+  const baseDir = dirname(resolve(source.file));
+  const issues = await Promise.all(
+    config.checks.map(async (check, i): Promise<ConfigIssue[]> => {
+      const kind = deps.kinds[check.kind];
+      if (!kind?.prepare) return [];
+      const prepared = await kind.prepare(check.settings, { baseDir });
+      if (!prepared.ok) return prepared.issues.map((issue) => ({ path: ['checks', i, check.kind, ...issue.path], message: issue.message }));
+      check.settings = prepared.settings;
+      // A changed module makes a changed check, so a reload restarts it with the new code.
+      if (prepared.version !== undefined) check.fingerprint = JSON.stringify([check.fingerprint, prepared.version]);
+      return [];
+    }),
+  );
+  const problems = issues.flat();
+  if (problems.length > 0) throw new ConfigError(file, problems.map((i) => describe(source, i)));
+  return config;
+}
+
+function loadChecked(file: string, deps: LoadDeps): { config: HealthmonConfig; source: ConfigSource } {
   const expandDeps: ExpandDeps = {
     env: deps.env ?? {},
     readFile: deps.readFile ?? ((p) => readFileSync(p, 'utf8')),
@@ -42,7 +77,7 @@ export function loadConfig(file: string, deps: LoadDeps): HealthmonConfig {
   const ruleProblems: string[] = [];
   config.rules.groups = loadRuleGroups(config.rules.files, expandDeps.readFile, ruleProblems);
   if (ruleProblems.length > 0) throw new ConfigError(file, ruleProblems);
-  return config;
+  return { config, source: parsed.source };
 }
 
 function loadRuleGroups(files: readonly string[], readFile: (p: string) => string, problems: string[]): RulesConfig['groups'] {

@@ -95,7 +95,8 @@ export async function dial(target: DialTarget, ctx: ProbeContext, phases: Record
   }
 }
 
-function verifyFailure(peer: TlsPeer, nowMs: number): Failure {
+/** Why a chain that was not accepted fails: cert_expired when a certificate has expired, else tls_error. */
+export function verifyFailure(peer: TlsPeer, nowMs: number): Failure {
   const code = peer.authorizationError ?? 'unknown';
   const leaf = peer.chain[0];
   if (code === 'CERT_HAS_EXPIRED') {

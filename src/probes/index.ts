@@ -1,8 +1,13 @@
 // Every probe kind healthmon knows, by the name users write in `kind:`.
 import { dnsKind } from './dns.js';
+import { execKind } from './exec.js';
 import { grpcKind } from './grpc.js';
 import { heartbeatKind } from './heartbeat.js';
 import { httpKind } from './http.js';
+import { pluginKind } from './plugin.js';
+import { postgresKind } from './postgres.js';
+import { processKind } from './process.js';
+import { redisKind } from './redis.js';
 import { tcpKind } from './tcp.js';
 import { tlsKind } from './tls.js';
 import type { ProbeKind } from './types.js';
@@ -12,8 +17,13 @@ export const PROBE_KINDS = {
   tcp: tcpKind,
   dns: dnsKind,
   tls: tlsKind,
+  postgres: postgresKind,
+  redis: redisKind,
   grpc: grpcKind,
   heartbeat: heartbeatKind,
+  exec: execKind,
+  process: processKind,
+  plugin: pluginKind,
 } as const satisfies Record<string, ProbeKind<any>>;
 
 export type ProbeKindName = keyof typeof PROBE_KINDS;

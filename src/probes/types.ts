@@ -36,4 +36,21 @@ export interface ProbeKind<S = unknown> {
   /** A short, human description of what is probed, for healthmon_check_info{target} and tables. */
   target(settings: S): string;
   metrics: readonly MetricSpec[];
+  /**
+   * Load-time work a schema cannot do because it is asynchronous or needs the config file's
+   * directory, such as importing a plug-in module. loadConfigAsync runs it after the schema
+   * passed, once per check of the kind; its issues become config errors under the kind's block.
+   */
+  prepare?(settings: S, ctx: PrepareContext): Promise<Prepared<S>>;
 }
+
+export interface PrepareContext {
+  /** The config file's directory: relative paths in a kind's block are resolved against it. */
+  baseDir: string;
+}
+
+export type Prepared<S> =
+  /** `version` changes when what was loaded changed (a module's file), so a reload restarts the check. */
+  | { ok: true; settings: S; version?: string }
+  /** Paths are relative to the kind's block: `['module']` is reported as `checks[i].plugin.module`. */
+  | { ok: false; issues: Array<{ path: Array<string | number>; message: string }> };

@@ -3,8 +3,9 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
-export function findPeer(binary: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/usr/sbin'];
+/** `extraDirs` are searched after PATH, e.g. /usr/lib/postgresql/15/bin where Debian keeps postgres. */
+export function findPeer(binary: string, extraDirs: readonly string[] = []): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/usr/sbin', ...extraDirs];
   for (const dir of dirs) {
     const path = join(dir, binary);
     try {
