@@ -51,11 +51,14 @@ function families(probeMetrics: readonly MetricSpec[]): CheckFamily[] {
       if (e.state.last) emit(undefined, e.state.last.durationMs / 1000);
     }),
     // Every gauge a kind declares, filled from the last result's observations.
-    ...[...declared.values()].map((m) =>
-      gauge(m.name, m.help, (_e, emit, observed) => {
+    ...[...declared.values()].map((m): CheckFamily => ({
+      name: m.name,
+      help: m.help,
+      type: m.type ?? 'gauge',
+      samples: (_e, emit, observed) => {
         for (const o of observed.get(m.name) ?? []) emit(o.labels, o.value);
-      }),
-    ),
+      },
+    })),
     gauge('healthmon_check_up', 'Whether the check is up after failure_threshold/success_threshold hysteresis.', (e, emit) => {
       if (e.state.up !== undefined) emit(undefined, e.state.up ? 1 : 0);
     }),

@@ -87,7 +87,7 @@ describe('process probe on fixtures', () => {
     expect(metrics(o)).toEqual({
       up: 1,
       matches: 2, // 100 and 101; 200 is a zombie
-      cpu_seconds: 5.5,
+      cpu_seconds_total: 5.5,
       resident_memory_bytes: 30 * 1024 ** 2,
       threads: 3,
       open_fds: 10,
@@ -195,7 +195,7 @@ describe('process probe on the real /proc', () => {
     expect(m).toMatchObject({ up: 1, matches: 1, threads: 1 });
     expect(m.resident_memory_bytes).toBeGreaterThan(100 * 1024);
     expect(m.open_fds).toBeGreaterThanOrEqual(3);
-    expect(m.cpu_seconds).toBeGreaterThanOrEqual(0);
+    expect(m.cpu_seconds_total).toBeGreaterThanOrEqual(0);
     // /proc's start time is boot time + ticks; a minute of slack for a clock stepped since boot.
     expect(Math.abs(m.start_time_seconds! - Date.now() / 1000)).toBeLessThan(60);
 

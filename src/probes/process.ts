@@ -6,7 +6,7 @@
 // time is the oldest's), as process-exporter's name groups are; thresholds judge the same totals,
 // so what fails a check is what the graph shows. Processes come and go while /proc is read: one
 // that vanishes between reads counts as not there, never as an error. Zombies do not count: they
-// have exited. CPU percentages are left to rules (`rate(healthmon_process_cpu_seconds[5m])`),
+// have exited. CPU percentages are left to rules (`rate(healthmon_process_cpu_seconds_total[5m])`),
 // which see a window rather than two samples and survive restarts.
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
@@ -287,7 +287,7 @@ async function probeProcess(root: string, s: ProcessSettings, ctx: ProbeContext)
   if (found.length > 0) {
     const sum = (f: (p: Found) => number) => found.reduce((n, p) => n + f(p), 0);
     observations.push(
-      { metric: 'healthmon_process_cpu_seconds', value: sum((p) => p.stat.cpuSeconds) },
+      { metric: 'healthmon_process_cpu_seconds_total', value: sum((p) => p.stat.cpuSeconds) },
       { metric: 'healthmon_process_resident_memory_bytes', value: sum((p) => p.rssBytes) },
       { metric: 'healthmon_process_threads', value: sum((p) => p.stat.threads) },
     );
@@ -358,7 +358,7 @@ export function createProcessKind(deps: ProcessKindDeps = {}): ProbeKind<Process
     metrics: [
       { name: 'healthmon_process_up', help: 'Whether the process (or at least one process matching the pattern) is running.' },
       { name: 'healthmon_process_matches', help: 'How many processes match the pattern (0 or 1 for pid and pid_file); zombies do not count.' },
-      { name: 'healthmon_process_cpu_seconds', help: 'User and system CPU seconds the process(es) have used since they started (a cumulative value that resets on restart).' },
+      { name: 'healthmon_process_cpu_seconds_total', help: 'User and system CPU seconds the process(es) have used since they started.', type: 'counter' },
       { name: 'healthmon_process_resident_memory_bytes', help: 'Resident memory of the process(es) in bytes (VmRSS).' },
       { name: 'healthmon_process_open_fds', help: 'Open file descriptors of the process(es); absent when /proc/<pid>/fd is not readable.' },
       { name: 'healthmon_process_threads', help: 'Threads of the process(es).' },

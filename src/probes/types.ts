@@ -21,11 +21,13 @@ export interface ProbeContext {
 
 export type ProbeFn<S> = (settings: S, ctx: ProbeContext) => Promise<ProbeOutcome>;
 
-/** A gauge a kind may emit, labelled `check`, `kind` and `labels`. */
+/** A series a kind may emit, labelled `check`, `kind` and `labels`; a gauge unless it says counter. */
 export interface MetricSpec {
   name: string;
   help: string;
   labels?: readonly string[];
+  /** A counter's name ends in `_total`; OpenMetrics shows its family without the suffix. */
+  type?: 'gauge' | 'counter';
 }
 
 export interface ProbeKind<S = unknown> {
