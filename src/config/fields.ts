@@ -76,3 +76,12 @@ export const labelSet = () =>
     z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { message: 'label names must match [a-zA-Z_][a-zA-Z0-9_]*' }),
     z.string({ error: (iss) => `expected a string label value, got ${shown(iss.input)}` }),
   );
+
+/** A secret string (a password): a number is taken as its digits; a message never shows the value. */
+export const secretString = () =>
+  z.unknown().transform((value, ctx): string => {
+    if (typeof value === 'string') return value;
+    if (typeof value === 'number') return String(value);
+    ctx.addIssue({ code: 'custom', message: `expected a string, got ${Array.isArray(value) ? 'a list' : value === null ? 'null' : `a ${typeof value}`}` });
+    return z.NEVER;
+  });

@@ -19,6 +19,11 @@ export function failureWhile(err: unknown, doing: string, ctx: Pick<ProbeContext
   return { reason, message: `${doing}: ${text}${code}` };
 }
 
+/** A message with a secret cut out, should a peer have echoed it; too short a secret is left alone. */
+export function withoutSecret(message: string, secret: string | undefined): string {
+  return secret !== undefined && secret.length >= 4 ? message.replaceAll(secret, '<secret>') : message;
+}
+
 /** Settles with the promise, or rejects with the signal's reason once it aborts. */
 export function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);

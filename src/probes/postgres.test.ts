@@ -131,7 +131,7 @@ describe.skipIf(!bin)('postgres probe against a real PostgreSQL', () => {
     server = await startPostgres(bin!, {
       users: [
         { name: 'probe', password: PASSWORD },
-        { name: 'blocked', password: 'blocked' },
+        { name: 'blocked', password: 'blocked-pw' },
       ],
       databases: [{ name: 'app', owner: 'probe' }],
       hba: ['host all blocked 127.0.0.1/32 reject'],
@@ -222,7 +222,7 @@ describe.skipIf(!bin)('postgres probe against a real PostgreSQL', () => {
     ['a wrong password', { password: 'wrong' }, 'auth_failed', 'logging in: password authentication failed for user "probe" (28P01)'],
     ['no password', { password: undefined }, 'auth_failed', 'logging in: the server asks for a password and none is configured'],
     ['an unknown database', { database: 'nope' }, 'auth_failed', 'logging in: database "nope" does not exist (3D000)'],
-    ['a pg_hba.conf reject', { user: 'blocked', password: 'blocked', sslmode: 'disable' }, 'auth_failed', 'logging in: pg_hba.conf rejects connection for host "127.0.0.1", user "blocked", database "app", no encryption (28000)'],
+    ['a pg_hba.conf reject', { user: 'blocked', password: 'blocked-pw', sslmode: 'disable' }, 'auth_failed', 'logging in: pg_hba.conf rejects connection for host "127.0.0.1", user "blocked", database "app", no encryption (28000)'],
     ['a query error', { query: 'SELECT * FROM no_such_table' }, 'query_failed', 'running the query: relation "no_such_table" does not exist (42P01)'],
     ['a syntax error', { query: 'SELEC 1' }, 'query_failed', 'running the query: syntax error at or near "SELEC" (42601)'],
   ])('fails with %s', async (_what, extra, reason, message) => {
@@ -326,6 +326,10 @@ describe('postgres probe against hostile peers', () => {
       let n = 0;
       s.on('data', () => s.write(++n === 1 ? AUTH_OK_READY : Buffer.concat([pgMessage('T', Buffer.from([0, 3])), pgMessage('Z', 'I')])));
     }));
+    await start('tlsGarbage', rawServer((s) => {
+      let n = 0;
+      s.on('data', () => s.write(++n === 1 ? 'S' : 'SSH-2.0-OpenSSH_9.6\r\n'));
+    }));
     await start('rowBeforeQuery', rawServer((s) => s.once('data', () => s.write(Buffer.concat([AUTH_OK_READY, pgMessage('s', '')])))));
   });
 
@@ -341,6 +345,7 @@ describe('postgres probe against hostile peers', () => {
     ['a banner instead of a PostgreSQL message', 'garbage', { sslmode: 'disable' }, 'protocol_error', /^logging in: the server does not speak PostgreSQL: "SSH-2\.0/],
     ['an HTTP answer', 'http', { sslmode: 'disable' }, 'protocol_error', /^logging in: the server does not speak PostgreSQL: "HTTP\/1\.1 400/],
     ['bytes injected after S', 'injected', { sslmode: 'require' }, 'protocol_error', /^negotiating TLS: expected "S" or "N" in answer to SSLRequest, got "SR/],
+    ['S, then no TLS', 'tlsGarbage', { sslmode: 'require' }, 'tls_error', /^in the TLS handshake: /],
     ['a close instead of an answer', 'hangup', {}, 'connection_reset', /^negotiating TLS: the server closed the connection$/],
     ['a close instead of logging in', 'hangup', { sslmode: 'disable' }, 'connection_reset', /^logging in: the server closed the connection$/],
     ['an endless first message', 'huge', { sslmode: 'disable' }, 'too_large', /^logging in: the server sent more than max_response_bytes 1048576$/],

@@ -6,9 +6,9 @@ import { Duplex } from 'node:stream';
 import { Client, DatabaseError, type CustomTypesConfig, type QueryResult } from 'pg';
 import { z } from 'zod';
 import type { Observation, ProbeOutcome } from '../core/check-result.js';
-import { byteSize, regex, shown } from '../config/fields.js';
+import { byteSize, regex, secretString, shown } from '../config/fields.js';
 import { checkComparison, parseComparison, preview, type Comparison } from './comparison.js';
-import { failureWhile, startTls, unlessAborted } from './conversation.js';
+import { failureWhile, startTls, unlessAborted, withoutSecret } from './conversation.js';
 import { DNS_LOOKUP_METRIC, dial, hostPort, lap, type Failure } from './dial.js';
 import { hostField, portField } from './tcp.js';
 import { buildTlsClient, defaultTlsClient, TLS_METRICS, tlsFields, tlsObservations, type TlsClient } from './tls-settings.js';
@@ -37,15 +37,6 @@ export interface PostgresSettings {
   maxResponseBytes: number;
 }
 
-/** A string secret; a number is taken as its digits. Never echoed in a message. */
-const secret = () =>
-  z.unknown().transform((value, ctx): string => {
-    if (typeof value === 'string') return value;
-    if (typeof value === 'number') return String(value);
-    ctx.addIssue({ code: 'custom', message: `expected a string, got ${Array.isArray(value) ? 'a list' : value === null ? 'null' : `a ${typeof value}`}` });
-    return z.NEVER;
-  });
-
 /** What a postgres:// URL may carry, under the names of the fields it stands for. */
 interface UrlParts {
   host?: string;
@@ -63,7 +54,7 @@ const URL_PARAMS: Record<string, keyof UrlParts> = { sslmode: 'sslmode', sslroot
 
 /** `postgres://user:password@host:port/database?sslmode=…`; messages never show the URL, which may hold a password. */
 const postgresUrl = () =>
-  secret().transform((text, ctx): UrlParts => {
+  secretString().transform((text, ctx): UrlParts => {
     const url = URL.canParse(text) ? new URL(text) : undefined;
     if (!url || (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')) {
       ctx.addIssue({ code: 'custom', message: 'expected a postgres:// or postgresql:// URL (not shown: it may hold a password)' });
@@ -120,7 +111,7 @@ const schema = z
     host: hostField().optional(),
     port: portField().optional(),
     user: z.string().min(1).optional(),
-    password: secret().optional(),
+    password: secretString().optional(),
     database: z.string().min(1).optional(),
     sslmode: z.enum(SSL_MODES).optional(),
     tls: z.strictObject(certificateFields).optional(),
@@ -212,7 +203,7 @@ async function probePostgres(s: PostgresSettings, ctx: ProbeContext): Promise<Pr
   }
   for (const phase of PHASES) observations.push({ metric: 'probe_postgres_duration_seconds', value: phases[phase]! / 1000, labels: { phase } });
   observations.push({ metric: 'probe_dns_lookup_time_seconds', value: phases.resolve! / 1000 });
-  if (failure) return { ok: false, reason: failure.reason, message: failure.message, phases, observations };
+  if (failure) return { ok: false, reason: failure.reason, message: withoutSecret(failure.message, s.password), phases, observations };
   return { ok: true, phases, observations };
 }
 
@@ -258,11 +249,15 @@ async function session(
     // Asked for only when the server wants a password; pg would otherwise look in ~/.pgpass.
     password: () => (s.password === undefined ? Promise.reject(new Error('the server asks for a password and none is configured')) : s.password),
     ssl: false,
+    sslnegotiation: 'postgres',
     application_name: 'healthmon',
     client_encoding: 'UTF8',
     ...(s.statementTimeout ? { statement_timeout: left } : {}),
     types: TEXT,
   });
+  // pg takes what it is not given from PG* environment variables; options and replication have
+  // no "none" to give, so they are cleared here: healthmon's environment must not reach servers.
+  Object.assign((client as unknown as { connectionParameters: object }).connectionParameters, { options: undefined, replication: undefined });
   // Errors reach us through connect() and query(), except one arriving between them (a message
   // out of order): kept, as the cause of the query's "not queryable".
   let between: Error | undefined;

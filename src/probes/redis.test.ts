@@ -225,6 +225,7 @@ describe('redis probe against hostile peers', () => {
     await start('loading', answering('-LOADING Redis is loading the dataset in memory\r\n'));
     await start('wrongPong', answering('+PANG\r\n'));
     await start('integer', answering(':1\r\n'));
+    await start('echo', rawServer((s) => s.on('data', (d: Buffer) => s.write(`-ERR you said ${d.toString().replace(/\r\n/g, ' ')}\r\n`))));
     // Declares a 100 MB bulk string and streams it for as long as the client reads.
     await start('huge', rawServer((s) => s.once('data', () => {
       s.write('$104857600\r\n');
@@ -261,6 +262,7 @@ describe('redis probe against hostile peers', () => {
     ['an error reply to PING', 'loading', {}, 'query_failed', /^PING: LOADING Redis is loading the dataset in memory$/],
     ['a wrong answer to PING', 'wrongPong', {}, 'protocol_error', /^PING: expected \+PONG, got "\+PANG"$/],
     ['an integer instead of +OK', 'integer', { password: 'x' }, 'protocol_error', /^AUTH: expected \+OK, got ":1"$/],
+    ['an error echoing the password', 'echo', { password: 'hunter22' }, 'auth_failed', /^authenticating: ERR you said \*2 \$4 AUTH \$8 <secret> $/],
     ['a 100 MB bulk string', 'huge', {}, 'too_large', /^PING: a reply of 104857600 bytes exceeds max_reply_bytes 1048576$/],
     ['a simple string that never ends', 'endless', { max_reply_bytes: '256KiB' }, 'too_large', /^PING: replies larger than max_reply_bytes 262144$/],
   ];

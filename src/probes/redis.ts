@@ -4,9 +4,9 @@
 import type { Socket } from 'node:net';
 import { z } from 'zod';
 import type { Observation, ProbeOutcome } from '../core/check-result.js';
-import { byteSize, shown } from '../config/fields.js';
+import { byteSize, secretString, shown } from '../config/fields.js';
 import { checkComparison, parseComparison, preview, type Comparison } from './comparison.js';
-import { failureWhile } from './conversation.js';
+import { failureWhile, withoutSecret } from './conversation.js';
 import { DNS_LOOKUP_METRIC, dial, hostPort, lap, type Failure } from './dial.js';
 import { hostField, portField } from './tcp.js';
 import { TLS_METRICS, tlsObservations, tlsSwitchOrBlock, type TlsClient } from './tls-settings.js';
@@ -32,15 +32,6 @@ export interface RedisSettings {
   /** Bytes the whole conversation may bring back. */
   maxReplyBytes: number;
 }
-
-/** A string secret; a number is taken as its digits. Never echoed in a message. */
-const secret = () =>
-  z.unknown().transform((value, ctx): string => {
-    if (typeof value === 'string') return value;
-    if (typeof value === 'number') return String(value);
-    ctx.addIssue({ code: 'custom', message: `expected a string, got ${Array.isArray(value) ? 'a list' : value === null ? 'null' : `a ${typeof value}`}` });
-    return z.NEVER;
-  });
 
 const FIELD = /^\s*([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)?)(.*)$/s;
 
@@ -74,7 +65,7 @@ const schema = z
     port: portField().default(6379),
     tls: tlsSwitchOrBlock().optional(),
     username: z.string().min(1).optional(),
-    password: secret().optional(),
+    password: secretString().optional(),
     db: z.int().min(0).default(0),
     info: infoConditions().optional(),
     max_reply_bytes: byteSize().optional(),
@@ -133,7 +124,7 @@ async function probeRedis(s: RedisSettings, ctx: ProbeContext): Promise<ProbeOut
   }
   for (const phase of PHASES) observations.push({ metric: 'probe_redis_duration_seconds', value: phases[phase]! / 1000, labels: { phase } });
   observations.push({ metric: 'probe_dns_lookup_time_seconds', value: phases.resolve! / 1000 });
-  if (failure) return { ok: false, reason: failure.reason, message: failure.message, phases, observations };
+  if (failure) return { ok: false, reason: failure.reason, message: withoutSecret(failure.message, s.password), phases, observations };
   return { ok: true, phases, observations };
 }
 

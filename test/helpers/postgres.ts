@@ -144,7 +144,7 @@ export async function startPostgres(bin: string, options: PostgresOptions): Prom
     cleanup();
   };
 
-  const admin = (database = 'postgres') => new pg.Client({ host: dir, port, user: 'postgres', database, ssl: false });
+  const admin = (database = 'postgres') => new pg.Client({ host: dir, port, user: 'postgres', database, ssl: false, sslnegotiation: 'postgres' });
   const sql = async (text: string, database?: string) => {
     const client = admin(database);
     await client.connect();
@@ -155,17 +155,18 @@ export async function startPostgres(bin: string, options: PostgresOptions): Prom
     }
   };
 
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 25_000;
+  let lastError: unknown;
   for (;;) {
     try {
       await sql('SELECT 1');
       break;
-    } catch {
-      // not accepting connections yet
+    } catch (err) {
+      lastError = err; // not accepting connections yet
     }
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop();
-      throw new Error(`postgres did not start: ${log}`);
+      throw new Error(`postgres did not start (${(lastError as Error)?.message}): ${log}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
