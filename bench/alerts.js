@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { MB, peakRssBytes, quantile, round, sleep } from './lib.js';
+import { MB, peakRssBytes, quantile, round, sleep, withTimeout } from './lib.js';
 
 const SELF = fileURLToPath(import.meta.url);
 /** How often memory and the outbox are sampled while a round runs. */
@@ -243,15 +243,6 @@ async function startRecorder() {
   };
 }
 
-function withTimeout(promise, ms, message) {
-  let timer;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(message)), ms);
-    }),
-  ]);
-}
 
 // ---------------------------------------------------------------------------------------------
 // The healthmon side (script mode, forked by run.js's runWorker): one scenario per process.

@@ -15,7 +15,7 @@ import http from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { MB, clockTicks, freePort, procCpuSeconds, quantile, round, sleep } from './lib.js';
+import { MB, clockTicks, freePort, procCpuSeconds, quantile, round, sleep, withTimeout } from './lib.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const PROMETHEUS = '/usr/bin/prometheus';
@@ -446,15 +446,6 @@ export async function runRules({ quick, dir, runWorker }) {
   return { settings: s, fleet, bundled };
 }
 
-function withTimeout(promise, ms, message) {
-  let timer;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(message)), ms);
-    }),
-  ]);
-}
 
 function run(file, args, timeoutMs) {
   return new Promise((resolve, reject) => {

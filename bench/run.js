@@ -19,7 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { round, sleep } from './lib.js';
+import { round, sleep, withTimeout } from './lib.js';
 import { runPeer } from './peer.js';
 import { runRules, runRulesPeer } from './rules.js';
 import { printAlerts, runAlerts } from './alerts.js';
@@ -135,15 +135,6 @@ async function startTargets(count) {
   return { child, ports: ready.ports, requests };
 }
 
-function withTimeout(promise, ms, message) {
-  let timer;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(message)), ms);
-    }),
-  ]);
-}
 
 /** Runs one healthmon part in a fresh process (bench/`script`); `onMessage` sees its other messages. */
 async function runWorker(part, ports, options, budgetMs, onMessage = () => {}, script = 'worker.js') {
