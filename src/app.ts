@@ -19,6 +19,8 @@ import { createHttpApp } from './http/server.js';
 import { createCheckMetrics, type CheckMetrics } from './metrics/check-metrics.js';
 import { renderAlertSeries } from './metrics/alert-series.js';
 import { registerAlertingMetrics } from './metrics/alerting-metrics.js';
+import { probeSnapshot } from './metrics/probe-snapshot.js';
+import { formatPath, fromZodIssue } from './config/issues.js';
 import { render, snapshotSamples, type ExpositionFormat, type Snapshot } from './metrics/exposition.js';
 import { registerRuleMetrics } from './metrics/rule-metrics.js';
 import { registerSelfMetrics, type BuildInfo } from './metrics/self-metrics.js';
@@ -94,6 +96,26 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
     });
     record(result);
     return result;
+  };
+
+  // GET /probe: one probe of a module against a target, as blackbox_exporter runs them.
+  const probeTarget = async (moduleName: string, target: string, scrapeTimeoutMs: number | undefined): Promise<{ error: string } | { snapshot: Snapshot }> => {
+    const m = config.modules[moduleName];
+    if (!m) return { error: `unknown module ${JSON.stringify(moduleName)}` };
+    const kind = deps.kinds[m.kind]!;
+    const parsed = kind.schema.safeParse({ ...m.block, ...kind.fromTarget!(target) }, { reportInput: true });
+    if (!parsed.success) {
+      const problems = parsed.error.issues.flatMap((i) => fromZodIssue(i)).map((i) => `${formatPath(i.path)}: ${i.message}`);
+      return { error: `target ${JSON.stringify(target)} does not fit module ${moduleName}: ${problems.join('; ')}` };
+    }
+    // As blackbox: the scrape's own timeout, less half a second for the answer to travel.
+    const timeoutMs = m.timeoutMs ?? Math.max(1000, (scrapeTimeoutMs ?? 10_000) - 500);
+    const spec: CheckSpec = {
+      name: `probe/${moduleName}`, kind: m.kind, intervalMs: timeoutMs, timeoutMs, retries: 0, retryBackoffMs: 0, failureThreshold: 1,
+      successThreshold: 1, critical: false, dependsOn: [], labels: {}, settings: parsed.data, target, fingerprint: '',
+    };
+    const result = await runCheck(spec, kind.probe, { clock, logger: probeLogger(spec), signal: shutdown.signal, monotonic: () => performance.now(), pushes });
+    return { snapshot: probeSnapshot(result, kind.metrics) };
   };
 
   const record = (result: CheckResult) => {
@@ -196,6 +218,7 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
       const http = createHttpApp({
         logger: logger.child({ component: 'http' }), metrics, ready: () => ready, reload: () => this.reload(),
         alerts: { router: () => alerting?.router, now: clock.now },
+        probe: probeTarget,
         ping: (check, signal) => {
           if (store.get(check)?.spec.kind !== 'heartbeat') return false;
           pushes.record(check, signal, clock.now());

@@ -38,6 +38,14 @@ export interface RulesConfig {
   externalURL: string;
 }
 
+/** A blackbox_exporter-style module for GET /probe: a kind's block without its target. */
+export interface ProbeModule {
+  name: string;
+  kind: string;
+  timeoutMs: number | undefined;
+  block: Record<string, unknown>;
+}
+
 export interface HealthmonConfig {
   file: string;
   maxConcurrency: number;
@@ -47,5 +55,6 @@ export interface HealthmonConfig {
   host: HostSettings;
   rules: RulesConfig;
   alerting: AlertingConfig;
+  modules: Record<string, ProbeModule>;
   checks: CheckSpec[];
 }

@@ -8,7 +8,7 @@ import type { ProbeKind } from '../probes/types.js';
 import { resolveAlerting } from '../alerting/alerting-config.js';
 import { INTEGRATION_KINDS } from '../alerting/integration-kinds.js';
 import { parseRuleFile } from '../rules/rule-file.js';
-import type { CheckSpec, HealthmonConfig, RulesConfig } from './config.js';
+import type { CheckSpec, HealthmonConfig, ProbeModule, RulesConfig } from './config.js';
 import { DEFAULTS } from './defaults.js';
 import { BadPatternError, glob, hasMeta } from './glob.js';
 import { ConfigError, formatPath, fromZodIssue, type ConfigIssue } from './issues.js';
@@ -158,6 +158,7 @@ function validate(source: ConfigSource, kinds: KindTable, issues: ConfigIssue[])
   const baseDir = dirname(resolve(source.file));
   const files = ruleFiles(file.rule_files ?? [], baseDir, issues);
   const alerting = resolveAlerting(file.alerting, INTEGRATION_KINDS, issues, fromZodIssue);
+  const modules = resolveModules(file.modules ?? {}, kinds, issues);
   if (issues.length > 0) return undefined;
 
   const listen = file.server?.listen ?? listenAddress().parse(DEFAULTS.listen);
@@ -176,8 +177,37 @@ function validate(source: ConfigSource, kinds: KindTable, issues: ConfigIssue[])
       externalURL: file.server?.external_url ?? `http://${listen.host || 'localhost'}:${listen.port}`,
     },
     alerting,
+    modules,
     checks,
   };
+}
+
+/**
+ * Modules for GET /probe, checked as far as they can be without a target: the kind's schema runs
+ * on the block with a stand-in target, so a typo in a module is a load error, not a scrape error.
+ */
+function resolveModules(raw: Record<string, { kind: string; timeout?: number | undefined } & Record<string, unknown>>, kinds: KindTable, issues: ConfigIssue[]): Record<string, ProbeModule> {
+  const out: Record<string, ProbeModule> = {};
+  for (const [name, m] of Object.entries(raw)) {
+    const path = ['modules', name];
+    const kind = kinds[m.kind];
+    if (!kind) {
+      issues.push({ path: [...path, 'kind'], message: `unknown kind ${JSON.stringify(m.kind)}; expected one of ${Object.keys(kinds).sort().join(', ')}` });
+      continue;
+    }
+    if (!kind.fromTarget) {
+      issues.push({ path: [...path, 'kind'], message: `kind ${m.kind} has no target, so /probe cannot run it` });
+      continue;
+    }
+    for (const key of Object.keys(m)) {
+      if (key !== 'kind' && key !== 'timeout' && key !== m.kind) issues.push({ path: [...path, key], key, message: `unknown key "${key}"` });
+    }
+    const block = (m[m.kind] ?? {}) as Record<string, unknown>;
+    const parsed = kind.schema.safeParse({ ...block, ...kind.fromTarget('127.0.0.1:1') }, { reportInput: true });
+    if (!parsed.success) issues.push(...parsed.error.issues.flatMap((iss) => fromZodIssue(iss, [...path, m.kind])));
+    out[name] = { name, kind: m.kind, timeoutMs: m.timeout, block };
+  }
+  return out;
 }
 
 /** depends_on names existing checks, never the check itself, and never loops. */

@@ -59,6 +59,12 @@ export function fileSchema(kinds: readonly string[]) {
     storage: z.strictObject({ path: z.string().min(1).optional() }).optional(),
     host: hostConfigSchema.optional(),
     rule_files: z.array(z.string().min(1)).optional(),
+    modules: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9_.-]+$/, { message: 'module names are letters, digits, "_", "-" and "."' }),
+        z.looseObject({ kind: z.string(), timeout: duration().optional() }),
+      )
+      .optional(),
     alerting: alertingSchema.optional(),
     checks: z.array(checkSchema(kinds)).optional(),
   });

@@ -3,7 +3,7 @@
 import { createGzip } from 'node:zlib';
 import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import { contentTypeOf, negotiate, type ExpositionFormat } from '../metrics/exposition.js';
+import { contentTypeOf, negotiate, render, type ExpositionFormat, type Snapshot } from '../metrics/exposition.js';
 import type { PushSignal } from '../probes/push-log.js';
 import { alertsApi, type AlertsApiDeps } from './alerts-api.js';
 
@@ -15,6 +15,8 @@ export interface HttpDeps {
   /** Reloads the config; resolves to the problems found (empty when it was applied). */
   reload(): Promise<string[]>;
   alerts: AlertsApiDeps;
+  /** Probes `target` with a configured module (GET /probe); an error for a bad module or target. */
+  probe(module: string, target: string, scrapeTimeoutMs: number | undefined): Promise<{ error: string } | { snapshot: Snapshot }>;
   /** Records a job's ping for a heartbeat check; false when there is no such heartbeat check. */
   ping(check: string, signal: PushSignal): boolean;
 }
@@ -42,6 +44,23 @@ export function createHttpApp(deps: HttpDeps): Express {
     }
     for (const part of parts) out.write(part);
     out.end();
+  });
+
+  // blackbox_exporter's multi-target endpoint: Prometheus relabels its targets into ?target=.
+  app.get('/probe', async (req: Request, res: Response) => {
+    const { target, module } = req.query;
+    if (typeof target !== 'string' || target === '') {
+      res.status(400).type('text/plain').send('target parameter is missing\n');
+      return;
+    }
+    const header = Number(req.get('x-prometheus-scrape-timeout-seconds'));
+    const out = await deps.probe(typeof module === 'string' ? module : 'http_2xx', target, Number.isFinite(header) && header > 0 ? header * 1000 : undefined);
+    if ('error' in out) {
+      res.status(400).type('text/plain').send(`${out.error}\n`);
+      return;
+    }
+    const format = negotiate(req.get('accept'));
+    res.set('Content-Type', contentTypeOf(format)).send(render(out.snapshot, format));
   });
 
   app.get('/-/healthy', (_req, res) => {

@@ -287,6 +287,8 @@ export const dnsKind: ProbeKind<DnsSettings> = {
   schema,
   probe: probeDns,
   target: (s) => `${s.name} ${s.type} @${describeServer(s.server)}`,
+  // As blackbox_exporter: the target is the DNS server to ask; the name comes from the module.
+  fromTarget: (target) => ({ server: target }),
   metrics: [
     // Same help as the tcp and http kinds: the first declaration of a shared name is the one shown.
     DNS_LOOKUP_METRIC,

@@ -9,6 +9,7 @@ import { DNS_LOOKUP_METRIC, dial, failureFrom, hostPort, lap, type Failure, type
 import { hostField, portField } from './tcp.js';
 import { TLS_METRICS, tlsObservations, tlsSwitchOrBlock, type TlsClient } from './tls-settings.js';
 import type { ProbeContext, ProbeKind } from './types.js';
+import { hostPortFields } from './target.js';
 
 export interface GrpcSettings {
   host: string;
@@ -209,6 +210,7 @@ export const grpcKind: ProbeKind<GrpcSettings> = {
   schema,
   probe: probeGrpc,
   target: (s) => `${s.tls ? 'grpcs' : 'grpc'}://${hostPort(s.host, s.port)}${s.service === '' ? '' : `/${s.service}`}`,
+  fromTarget: hostPortFields,
   metrics: [
     DNS_LOOKUP_METRIC,
     { name: 'probe_grpc_duration_seconds', help: 'Duration of the gRPC health check by phase.', labels: ['phase'] },

@@ -248,6 +248,7 @@ export const httpKind: ProbeKind<HttpSettings> = {
   probe: probeHttp,
   // Query strings often carry tokens, and the target is shown in a label.
   target: (s) => `${s.url.origin}${s.url.pathname}`,
+  fromTarget: (target) => ({ url: /^https?:\/\//.test(target) ? target : `http://${target}` }),
   metrics: [
     { name: 'probe_http_duration_seconds', help: 'Duration of the http request by phase, summed over all redirects.', labels: ['phase'] },
     DNS_LOOKUP_METRIC,

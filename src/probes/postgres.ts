@@ -13,6 +13,7 @@ import { DNS_LOOKUP_METRIC, dial, hostPort, lap, type Failure } from './dial.js'
 import { hostField, portField } from './tcp.js';
 import { buildTlsClient, defaultTlsClient, TLS_METRICS, tlsFields, tlsObservations, type TlsClient } from './tls-settings.js';
 import type { ProbeContext, ProbeKind } from './types.js';
+import { hostPortFields } from './target.js';
 
 export const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
@@ -562,6 +563,7 @@ export const postgresKind: ProbeKind<PostgresSettings> = {
   schema,
   probe: probePostgres,
   target: (s) => `${hostPort(s.host, s.port)}/${s.database}`,
+  fromTarget: hostPortFields,
   metrics: [
     { name: 'probe_postgres_duration_seconds', help: 'Duration of the postgres probe by phase: resolve, connect, tls, auth, query.', labels: ['phase'] },
     DNS_LOOKUP_METRIC,

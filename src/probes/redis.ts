@@ -11,6 +11,7 @@ import { DNS_LOOKUP_METRIC, dial, hostPort, lap, type Failure } from './dial.js'
 import { hostField, portField } from './tcp.js';
 import { TLS_METRICS, tlsObservations, tlsSwitchOrBlock, type TlsClient } from './tls-settings.js';
 import type { ProbeContext, ProbeKind } from './types.js';
+import { hostPortFields } from './target.js';
 
 export interface InfoCondition {
   /** As written, for messages. */
@@ -353,6 +354,7 @@ export const redisKind: ProbeKind<RedisSettings> = {
   schema,
   probe: probeRedis,
   target: (s) => `${hostPort(s.host, s.port)}${s.db === 0 ? '' : `/${s.db}`}`,
+  fromTarget: hostPortFields,
   metrics: [
     { name: 'probe_redis_duration_seconds', help: 'Duration of the redis probe by phase: resolve, connect, tls, auth, select, ping, info.', labels: ['phase'] },
     DNS_LOOKUP_METRIC,

@@ -7,6 +7,7 @@ import { byteSize, regex } from '../config/fields.js';
 import { DNS_LOOKUP_METRIC, dial, failureFrom, hostPort, lap, type Failure, type Stage } from './dial.js';
 import { TLS_METRICS, tlsObservations, tlsSwitchOrBlock, type TlsClient } from './tls-settings.js';
 import type { ProbeContext, ProbeKind } from './types.js';
+import { hostPortFields } from './target.js';
 
 export interface TcpSettings {
   host: string;
@@ -104,6 +105,7 @@ export const tcpKind: ProbeKind<TcpSettings> = {
   schema,
   probe: probeTcp,
   target: (s) => hostPort(s.host, s.port),
+  fromTarget: hostPortFields,
   metrics: [
     DNS_LOOKUP_METRIC,
     { name: 'probe_failed_due_to_regex', help: 'Whether the probe failed because of a regular expression on the reply.' },

@@ -6,6 +6,7 @@ import { DNS_LOOKUP_METRIC, dial, hostPort, isoSeconds, type Failure } from './d
 import { hostField, portField } from './tcp.js';
 import { buildTlsClient, earliestExpiring, TLS_METRICS, tlsFields, tlsObservations, type PeerCert, type TlsClient, type TlsPeer } from './tls-settings.js';
 import type { ProbeContext, ProbeKind } from './types.js';
+import { hostPortFields } from './target.js';
 
 export interface TlsSettings {
   host: string;
@@ -92,6 +93,7 @@ export const tlsKind: ProbeKind<TlsSettings> = {
   schema,
   probe: probeTls,
   target: (s) => hostPort(s.host, s.port),
+  fromTarget: hostPortFields,
   metrics: [
     DNS_LOOKUP_METRIC,
     ...TLS_METRICS,

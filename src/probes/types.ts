@@ -39,6 +39,11 @@ export interface ProbeKind<S = unknown> {
   target(settings: S): string;
   metrics: readonly MetricSpec[];
   /**
+   * For GET /probe?target=…: the fields of the kind's block a target string fills in, as
+   * blackbox_exporter takes targets; kinds without a target (heartbeat, exec …) leave it out.
+   */
+  fromTarget?(target: string): Record<string, unknown>;
+  /**
    * Load-time work a schema cannot do because it is asynchronous or needs the config file's
    * directory, such as importing a plug-in module. loadConfigAsync runs it after the schema
    * passed, once per check of the kind; its issues become config errors under the kind's block.
