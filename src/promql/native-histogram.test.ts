@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseHistogramLiteral } from './conformance/histogram-notation.js';
+import { parseHistogramLiteral } from './histogram-notation.js';
 import { HistogramAccumulator } from './histogram-accumulator.js';
 import {
   addHistograms, compact, detectReset, divideHistogram, exponentialBound, histogramString, scaleHistogram, subHistograms,

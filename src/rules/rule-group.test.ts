@@ -4,7 +4,7 @@ import { RuleGroup } from './rule-group.js';
 import { parseRuleFile } from './rule-file.js';
 import { selectorReach } from './window-span.js';
 import { parseExpr } from '../promql/index.js';
-import { parseHistogramLiteral } from '../promql/conformance/histogram-notation.js';
+import { parseHistogramLiteral } from '../promql/histogram-notation.js';
 
 function group(yaml: string, intervalMs = 10_000, queryOffsetMs = 0) {
   const { groups, errors } = parseRuleFile(yaml, 'rules.yaml');

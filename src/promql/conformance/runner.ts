@@ -14,7 +14,8 @@ import { createSeriesWindow, type LoadPoint, type SeriesWindow } from '../series
 import { almostEqual } from './almost-equal.js';
 import { formatHistogram, histogramsAlmostEqual } from './histogram-compare.js';
 import { collectClassicFamilies } from './nhcb-load.js';
-import { parseTestScript, type Command, type SeriesSpec } from './test-script.js';
+import { parseTestScript, type Command } from './test-script.js';
+import { type SeriesSpec } from '../series-notation.js';
 
 export const CORE_FILES = [
   'functions', 'operators', 'aggregators', 'selectors', 'staleness', 'literals', 'range_queries',

@@ -1,7 +1,7 @@
-// A thin adapter over the promqltest series parser (src/promql/conformance/test-script.ts): promtool's
+// A thin adapter over the shared series notation (src/promql/series-notation.ts): promtool's
 // `series:` and `values:` come as separate fields, and its errors become values carrying no line
 // number of their own (the caller knows where the field was written).
-import { expandValues, parseSeriesLine } from '../../promql/conformance/test-script.js';
+import { expandValues, parseSeriesLine } from '../../promql/series-notation.js';
 import type { NativeHistogram } from '../../promql/native-histogram.js';
 
 export type SeriesValue =

@@ -2,11 +2,11 @@
 // buckets:[5 10 7] offset:-1 n_buckets:[…] z_bucket:2 z_bucket_w:0.001 custom_values:[…] counter_reset_hint:gauge}}`,
 // and the expanding forms `{{…}}xN`, `{{…}}+{{…}}xN` and `{{…}}-{{…}}xN`.
 
-import { parseNumberText } from '../literals.js';
+import { parseNumberText } from './literals.js';
 import {
   CUSTOM_BUCKETS_SCHEMA, NO_BUCKETS, addHistograms, subHistograms,
   type Buckets, type CounterResetHint, type NativeHistogram,
-} from '../native-histogram.js';
+} from './native-histogram.js';
 
 export class HistogramNotationError extends Error {}
 
