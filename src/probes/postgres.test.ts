@@ -4,7 +4,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProbeOutcome } from '../core/check-result.js';
-import { close, closedPort, listen, makeCerts, openSockets, probeContext, rawServer, type CertFiles } from '../../test/helpers/probe-peers.js';
+import { close, closedPort, listen, makeCerts, openSockets, floodServer, probeContext, rawServer, type CertFiles } from '../../test/helpers/probe-peers.js';
 import { findPostgresBin, startPostgres, type RunningPostgres } from '../../test/helpers/postgres.js';
 import { FAILURE_REASONS } from '../core/failure-reason.js';
 import { malformedMessage, postgresKind } from './postgres.js';
@@ -292,20 +292,6 @@ describe('postgres probe against hostile peers', () => {
   const servers: net.Server[] = [];
   const port: Record<string, number> = {};
 
-  /** Streams `head` then endless bytes for as long as the client reads. */
-  const flood = (head: string) =>
-    rawServer((s) =>
-      s.once('data', () => {
-        s.write(head);
-        const chunk = Buffer.alloc(64 * 1024, 'x');
-        const pump = () => {
-          while (!s.destroyed && s.write(chunk));
-          if (!s.destroyed) s.once('drain', pump);
-        };
-        pump();
-      }),
-    );
-
   beforeAll(async () => {
     const start = async (name: string, server: net.Server) => {
       servers.push(server);
@@ -318,7 +304,7 @@ describe('postgres probe against hostile peers', () => {
     await start('injected', rawServer((s) => s.once('data', () => s.write('SR\x00\x00\x00\x08\x00\x00\x00\x00'))));
     await start('http', rawServer((s) => s.once('data', () => s.end('HTTP/1.1 400 Bad Request\r\n\r\n'))));
     // A huge first message, declared and then streamed.
-    await start('huge', flood('R\x7f\xff\xff\xff'));
+    await start('huge', floodServer('R\x7f\xff\xff\xff'));
     // An ErrorResponse whose field never ends: pg-protocol would loop on it forever.
     await start('unterminated', rawServer((s) => s.once('data', () => s.write(pgMessage('E', 'SFATAL')))));
     // Logs in, then answers the query with a RowDescription that promises 3 fields and has none.

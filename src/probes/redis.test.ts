@@ -4,7 +4,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProbeOutcome } from '../core/check-result.js';
-import { close, closedPort, listen, makeCerts, openSockets, probeContext, rawServer, type CertFiles } from '../../test/helpers/probe-peers.js';
+import { close, closedPort, listen, makeCerts, openSockets, floodServer, probeContext, rawServer, type CertFiles } from '../../test/helpers/probe-peers.js';
 import { findPeer } from '../../test/helpers/peers.js';
 import { startRedis, type RunningRedis } from '../../test/helpers/redis.js';
 import { encodeCommand, infoField, parseInfo, parseReply, redisKind } from './redis.js';
@@ -227,25 +227,9 @@ describe('redis probe against hostile peers', () => {
     await start('integer', answering(':1\r\n'));
     await start('echo', rawServer((s) => s.on('data', (d: Buffer) => s.write(`-ERR you said ${d.toString().replace(/\r\n/g, ' ')}\r\n`))));
     // Declares a 100 MB bulk string and streams it for as long as the client reads.
-    await start('huge', rawServer((s) => s.once('data', () => {
-      s.write('$104857600\r\n');
-      const chunk = Buffer.alloc(64 * 1024, 'x');
-      const pump = () => {
-        while (!s.destroyed && s.write(chunk));
-        if (!s.destroyed) s.once('drain', pump);
-      };
-      pump();
-    })));
+    await start('huge', floodServer('$104857600\r\n'));
     // A simple string that never ends.
-    await start('endless', rawServer((s) => s.once('data', () => {
-      s.write('+');
-      const chunk = Buffer.alloc(64 * 1024, 'y');
-      const pump = () => {
-        while (!s.destroyed && s.write(chunk));
-        if (!s.destroyed) s.once('drain', pump);
-      };
-      pump();
-    })));
+    await start('endless', floodServer('+', 'y'));
   });
 
   afterAll(async () => {

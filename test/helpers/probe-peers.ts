@@ -98,6 +98,21 @@ export function rawServer(onSocket: (socket: net.Socket) => void): net.Server & 
   return Object.assign(server, { closeAllConnections: () => sockets.forEach((s) => s.destroy()) });
 }
 
+/** A server that, once the client speaks, writes `head` and then endless `fill` for as long as the client reads. */
+export function floodServer(head: string, fill = 'x'): net.Server & { closeAllConnections(): void } {
+  return rawServer((s) =>
+    s.once('data', () => {
+      s.write(head);
+      const chunk = Buffer.alloc(64 * 1024, fill);
+      const pump = () => {
+        while (!s.destroyed && s.write(chunk));
+        if (!s.destroyed) s.once('drain', pump);
+      };
+      pump();
+    }),
+  );
+}
+
 /** Open file descriptors of this process that are sockets. */
 export function openSockets(): number {
   let n = 0;
