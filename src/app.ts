@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { CheckSpec, HealthmonConfig } from './config/config.js';
 import type { KindTable } from './config/load.js';
+import { ownedChecks } from './config/shard.js';
 import { createAlertingRuntime, type AlertingRuntime } from './alerting/alerting-runtime.js';
 import type { AlertSink } from './core/alert-event.js';
 import type { CheckResult } from './core/check-result.js';
@@ -185,8 +186,9 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
   };
 
   const apply = (next: HealthmonConfig) => {
-    store.setChecks(next.checks);
-    scheduler.setChecks(next.checks);
+    const owned = ownedChecks(next.checks, next.shard);
+    store.setChecks(owned);
+    scheduler.setChecks(owned);
     rules.load(next.rules);
     alerting?.setConfig(next.alerting);
   };
@@ -212,7 +214,7 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
     async start(options = {}) {
       startAlerting();
       scheduler.start();
-      rules.start({ warmupMs: warmupOf(config.checks), ready: () => [...store.entries()].every((e) => e.state.up !== undefined) });
+      rules.start({ warmupMs: warmupOf(ownedChecks(config.checks, config.shard)), ready: () => [...store.entries()].every((e) => e.state.up !== undefined) });
       ready = true;
       if (options.listen === false) return undefined;
       const http = createHttpApp({
@@ -232,7 +234,7 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
         server!.listen(port, host === '' ? undefined : host, () => resolve());
       });
       const bound = (server.address() as AddressInfo).port;
-      logger.info({ address: `${host || '0.0.0.0'}:${bound}`, checks: config.checks.length }, 'healthmon is listening');
+      logger.info({ address: `${host || '0.0.0.0'}:${bound}`, checks: store.size(), shard: config.shard && `${config.shard.index}/${config.shard.count}` }, 'healthmon is listening');
       return bound;
     },
     async reload() {
@@ -256,7 +258,7 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
       logger.info({ checks: next.checks.length }, 'config reloaded');
       return [];
     },
-    runOnce: () => runAll(config.checks, config.maxConcurrency, run),
+    runOnce: () => runAll(ownedChecks(config.checks, config.shard), config.maxConcurrency, run),
     metrics,
     checkMetrics,
     async stop(graceMs = 10_000) {

@@ -8,6 +8,8 @@ import { formatTable, onceExitCode, onceRows } from './cli/once.js';
 import { testRules } from './cli/test-rules.js';
 import { ConfigError } from './config/issues.js';
 import { loadConfigAsync } from './config/load.js';
+import { shardSpec } from './config/schema.js';
+import type { Shard } from './config/shard.js';
 import { systemClock } from './core/clock.js';
 import { createLogger } from './core/logger.js';
 import { PROBE_KINDS } from './probes/index.js';
@@ -22,6 +24,7 @@ const USAGE = `Usage:
 Options:
   --config FILE        config file, YAML or JSON (default: healthmon.yaml)
   --json               machine-readable output for 'once'
+  --shard I/N          probe only this replica's share of the checks (0 ≤ I < N; see README)
   --log-level LEVEL    trace, debug, info, warn, error (default: info)
   --log-format FORMAT  json or pretty (default: pretty on a terminal, else json)
   --version, --help
@@ -50,6 +53,7 @@ async function main(argv: string[]): Promise<void> {
         config: { type: 'string', short: 'c', default: 'healthmon.yaml' },
         once: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        shard: { type: 'string' },
         'log-level': { type: 'string', default: 'info' },
         'log-format': { type: 'string' },
         version: { type: 'boolean', default: false },
@@ -71,7 +75,17 @@ async function main(argv: string[]): Promise<void> {
   const command = positionals.join(' ');
   const env = process.env;
   // Asynchronous because plug-in modules are imported while the config loads.
-  const load = (file: string) => loadConfigAsync(file, { kinds: PROBE_KINDS, env });
+  let shard: Shard | undefined;
+  if (values.shard !== undefined) {
+    const parsed = shardSpec().safeParse(values.shard);
+    if (!parsed.success) fail(`--shard: ${parsed.error.issues[0]!.message}\n\n${USAGE}`);
+    shard = parsed.data;
+  }
+  const load = async (file: string) => {
+    const config = await loadConfigAsync(file, { kinds: PROBE_KINDS, env });
+    if (shard) config.shard = shard;
+    return config;
+  };
 
   if (command.startsWith('check config')) {
     const files = positionals.slice(2);
@@ -133,7 +147,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     await app.start();
   } catch (err) {
-    fail(`cannot listen on ${JSON.stringify(config.server)}: ${(err as Error).message}`, 1);
+    fail(`cannot listen on ${config.server.host}:${config.server.port}: ${(err as Error).message}`, 1);
   }
   process.on('SIGHUP', () => {
     void app.reload();

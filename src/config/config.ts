@@ -3,6 +3,46 @@
 import type { AlertingConfig } from '../alerting/alerting-config.js';
 import type { HostSettings } from '../host/host-config.js';
 import type { RuleGroupDef } from '../rules/rule-file.js';
+import type { Retention } from '../store/history.js';
+
+/** A check's service level objective: availability and optional latency percentiles over a window. */
+export interface SloSpec {
+  /** As a ratio: 99.9% → 0.999. */
+  availability: number;
+  /** Latency objectives, e.g. { quantile: 'p95', q: 0.95, targetMs: 2000 }. */
+  latency: Array<{ quantile: string; q: number; targetMs: number }>;
+  windowMs: number;
+}
+
+/** A command run without a shell when a check keeps failing, to repair what it watches. */
+export interface OnFailureSpec {
+  run: string[];
+  /** Consecutive failed runs before the first attempt. */
+  after: number;
+  /** Attempts per outage; the count resets when the check is up again. */
+  maxAttempts: number;
+  cooldownMs: number;
+  timeoutMs: number;
+}
+
+export interface ApiSettings {
+  /** Bearer token for mutating endpoints; without one (nor a file) they answer loopback clients only. */
+  token?: string;
+  /** A file holding the token (read when needed, so it can be rotated), absolute. */
+  tokenFile?: string;
+  /** CIDRs that targets registered through the API may be in; empty: any not denied. */
+  allowNetworks: string[];
+  /** CIDRs refused for registered targets, on top of link-local and cloud metadata addresses. */
+  denyNetworks: string[];
+}
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** exporter-toolkit style web config (TLS, basic auth), absolute. */
+  webConfigFile?: string;
+  api: ApiSettings;
+}
 
 export interface CheckSpec {
   name: string;
@@ -18,6 +58,10 @@ export interface CheckSpec {
   /** Checks this one needs: while one is down, this check's alerts are muted. */
   dependsOn: string[];
   expectedResponseTimeMs?: number;
+  /** The status page's group; the kind when not set. */
+  group?: string;
+  slo?: SloSpec;
+  onFailure?: OnFailureSpec;
   labels: Record<string, string>;
   /** The kind's settings, as its schema produced them. */
   settings: unknown;
@@ -49,9 +93,12 @@ export interface ProbeModule {
 export interface HealthmonConfig {
   file: string;
   maxConcurrency: number;
-  server: { host: string; port: number };
-  /** The data directory: alert state, and later the history database. */
+  server: ServerConfig;
+  /** The data directory: alert state and the database (history, outbox, silences, API checks). */
   storagePath: string;
+  retention: Retention;
+  /** This replica's share of the checks (`--shard i/n`); all of them when absent. */
+  shard?: { index: number; count: number };
   host: HostSettings;
   rules: RulesConfig;
   alerting: AlertingConfig;

@@ -11,4 +11,8 @@ export const DEFAULTS = {
   /** Prometheus's default for global.evaluation_interval. */
   evaluationIntervalMs: 60_000,
   storagePath: 'data',
+  retentionRawMs: 7 * 86_400_000,
+  retentionRollupMs: 400 * 86_400_000,
+  sloWindowMs: 30 * 86_400_000,
+  onFailure: { maxAttempts: 3, cooldownMs: 5 * 60_000, timeoutMs: 30_000 },
 } as const;

@@ -55,6 +55,18 @@ function parseByteSize(value: unknown): number | undefined {
   return unit === undefined ? undefined : Math.round(Number(m[1]) * unit);
 }
 
+/** A ratio in (0, 1]: a number like 0.999, or a percentage like "99.9%". */
+export const ratio = () =>
+  z.unknown().transform((value, ctx): number => {
+    const m = typeof value === 'string' ? /^(\d+(?:\.\d+)?)\s*%$/.exec(value.trim()) : null;
+    const r = m ? Number(m[1]) / 100 : typeof value === 'number' ? value : NaN;
+    if (!(r > 0 && r <= 1)) {
+      ctx.addIssue({ code: 'custom', message: `expected a ratio like 0.999 or a percentage like "99.9%" (above 0, at most 100%), got ${shown(value)}` });
+      return z.NEVER;
+    }
+    return r;
+  });
+
 /** A regular expression given as a string, compiled at load. */
 export const regex = () =>
   z.unknown().transform((value, ctx): RegExp => {

@@ -8,7 +8,7 @@ import type { ProbeKind } from '../probes/types.js';
 import { resolveAlerting } from '../alerting/alerting-config.js';
 import { INTEGRATION_KINDS } from '../alerting/integration-kinds.js';
 import { parseRuleFile } from '../rules/rule-file.js';
-import type { CheckSpec, HealthmonConfig, ProbeModule, RulesConfig } from './config.js';
+import type { CheckSpec, HealthmonConfig, OnFailureSpec, ProbeModule, RulesConfig, SloSpec } from './config.js';
 import { DEFAULTS } from './defaults.js';
 import { BadPatternError, glob, hasMeta } from './glob.js';
 import { ConfigError, formatPath, fromZodIssue, type ConfigIssue } from './issues.js';
@@ -162,11 +162,26 @@ function validate(source: ConfigSource, kinds: KindTable, issues: ConfigIssue[])
   if (issues.length > 0) return undefined;
 
   const listen = file.server?.listen ?? listenAddress().parse(DEFAULTS.listen);
+  const api = file.server?.api ?? {};
   return {
     file: source.file,
     maxConcurrency: g.max_concurrency ?? DEFAULTS.maxConcurrency,
-    server: listen,
+    server: {
+      ...listen,
+      ...(file.server?.web_config_file === undefined ? {} : { webConfigFile: resolve(baseDir, file.server.web_config_file) }),
+      api: {
+        ...(api.token === undefined ? {} : { token: api.token }),
+        ...(api.token_file === undefined ? {} : { tokenFile: resolve(baseDir, api.token_file) }),
+        allowNetworks: api.allow_networks ?? [],
+        denyNetworks: api.deny_networks ?? [],
+      },
+    },
     storagePath: resolve(baseDir, file.storage?.path ?? DEFAULTS.storagePath),
+    retention: {
+      rawMs: file.storage?.retention?.raw ?? DEFAULTS.retentionRawMs,
+      rollupMs: file.storage?.retention?.rollup ?? DEFAULTS.retentionRollupMs,
+    },
+    ...(file.shard === undefined ? {} : { shard: file.shard }),
     host: file.host ?? hostConfigSchema.parse({}),
     rules: {
       files,
@@ -273,6 +288,17 @@ function kindSettings(raw: unknown, i: number, kinds: KindTable, issues: ConfigI
 
 type FileGlobal = NonNullable<z.output<ReturnType<typeof fileSchema>>['global']>;
 
+function resolveSlo(slo: NonNullable<FileCheck['slo']>): SloSpec {
+  const latency = Object.entries(slo.latency ?? {}).map(([quantile, targetMs]) => ({ quantile, q: Number(quantile.slice(1)) / 100, targetMs }));
+  return { availability: slo.availability, latency, windowMs: slo.window ?? DEFAULTS.sloWindowMs };
+}
+
+/** Repair starts once the check is down (failure_threshold failures) unless `after` says otherwise. */
+function resolveOnFailure(f: NonNullable<FileCheck['on_failure']>, failureThreshold: number): OnFailureSpec {
+  const d = DEFAULTS.onFailure;
+  return { run: f.run, after: f.after ?? failureThreshold, maxAttempts: f.max_attempts ?? d.maxAttempts, cooldownMs: f.cooldown ?? d.cooldownMs, timeoutMs: f.timeout ?? d.timeoutMs };
+}
+
 function resolveCheck(c: FileCheck, g: FileGlobal, labels: Record<string, string>, ks: KindSettings | undefined, kinds: KindTable): CheckSpec {
   const kind = kinds[c.kind]!;
   const spec: Omit<CheckSpec, 'fingerprint'> = {
@@ -288,6 +314,9 @@ function resolveCheck(c: FileCheck, g: FileGlobal, labels: Record<string, string
     critical: c.critical ?? false,
     dependsOn: c.depends_on ?? [],
     ...(c.expected_response_time === undefined ? {} : { expectedResponseTimeMs: c.expected_response_time }),
+    ...(c.group === undefined ? {} : { group: c.group }),
+    ...(c.slo === undefined ? {} : { slo: resolveSlo(c.slo) }),
+    ...(c.on_failure === undefined ? {} : { onFailure: resolveOnFailure(c.on_failure, c.failure_threshold ?? g.failure_threshold ?? DEFAULTS.failureThreshold) }),
     labels,
     settings: ks?.settings,
     target: ks ? kind.target(ks.settings) : '',

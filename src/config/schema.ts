@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { alertingSchema } from '../alerting/alerting-config.js';
 import { hostConfigSchema } from '../host/host-config.js';
-import { duration, labelSet, shown } from './fields.js';
+import { duration, labelSet, ratio, secretString, shown } from './fields.js';
 
 const count = (min: number, max = Number.MAX_SAFE_INTEGER) => z.int().min(min).max(max);
 
@@ -16,6 +16,19 @@ export const listenAddress = () =>
       return z.NEVER;
     }
     return { host: m[1] ?? m[2] ?? '', port };
+  });
+
+/** `i/n`: this replica probes the checks whose name hashes to i of n (0 ≤ i < n). */
+export const shardSpec = () =>
+  z.unknown().transform((value, ctx): { index: number; count: number } => {
+    const m = typeof value === 'string' ? /^(\d+)\/(\d+)$/.exec(value.trim()) : null;
+    const index = Number(m?.[1]);
+    const count = Number(m?.[2]);
+    if (!m || count < 1 || index >= count) {
+      ctx.addIssue({ code: 'custom', message: `expected a shard like "0/3" (index from 0 to count - 1), got ${shown(value)}` });
+      return z.NEVER;
+    }
+    return { index, count };
   });
 
 /** Fields every check has and `global:` gives defaults for. */
@@ -37,6 +50,24 @@ export const globalSchema = z.strictObject({
   external_labels: labelSet().optional(),
 });
 
+/** `slo: {availability: 99.9%, latency: {p95: 2s}, window: 30d}` on a check. */
+const sloSchema = z.strictObject({
+  availability: ratio(),
+  latency: z
+    .record(z.string().regex(/^p(?:[1-9]\d?(?:\.\d+)?)$/, { message: 'latency objectives are named by percentile: p50, p95, p99, p99.9' }), duration())
+    .optional(),
+  window: duration().optional(),
+});
+
+/** `on_failure: {run: [argv…], after, max_attempts, cooldown, timeout}`: a command that repairs the target. */
+const onFailureSchema = z.strictObject({
+  run: z.array(z.string()).min(1, { message: 'run needs the command and its arguments, e.g. ["systemctl", "restart", "web"]' }),
+  after: count(1).optional(),
+  max_attempts: count(1).optional(),
+  cooldown: duration().optional(),
+  timeout: duration().optional(),
+});
+
 export function checkSchema(kinds: readonly string[]) {
   const blocks = Object.fromEntries(kinds.map((k) => [k, z.unknown().optional()]));
   return z.strictObject({
@@ -45,6 +76,9 @@ export function checkSchema(kinds: readonly string[]) {
     description: z.string().optional(),
     ...scheduleFields,
     critical: z.boolean().optional(),
+    group: z.string().min(1).optional(),
+    slo: sloSchema.optional(),
+    on_failure: onFailureSchema.optional(),
     depends_on: z.array(z.string().min(1)).optional(),
     expected_response_time: duration().optional(),
     labels: labelSet().optional(),
@@ -55,8 +89,28 @@ export function checkSchema(kinds: readonly string[]) {
 export function fileSchema(kinds: readonly string[]) {
   return z.strictObject({
     global: globalSchema.optional(),
-    server: z.strictObject({ listen: listenAddress().optional(), external_url: z.url().optional() }).optional(),
-    storage: z.strictObject({ path: z.string().min(1).optional() }).optional(),
+    server: z
+      .strictObject({
+        listen: listenAddress().optional(),
+        external_url: z.url().optional(),
+        web_config_file: z.string().min(1).optional(),
+        api: z
+          .strictObject({
+            token: secretString().optional(),
+            token_file: z.string().min(1).optional(),
+            allow_networks: z.array(z.string().min(1)).optional(),
+            deny_networks: z.array(z.string().min(1)).optional(),
+          })
+          .optional(),
+      })
+      .optional(),
+    storage: z
+      .strictObject({
+        path: z.string().min(1).optional(),
+        retention: z.strictObject({ raw: duration().optional(), rollup: duration().optional() }).optional(),
+      })
+      .optional(),
+    shard: shardSpec().optional(),
     host: hostConfigSchema.optional(),
     rule_files: z.array(z.string().min(1)).optional(),
     modules: z
