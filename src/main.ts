@@ -9,7 +9,7 @@ import { testRules } from './cli/test-rules.js';
 import { ConfigError } from './config/issues.js';
 import { loadConfigAsync } from './config/load.js';
 import { shardSpec } from './config/schema.js';
-import type { Shard } from './config/shard.js';
+import { ownedChecks, type Shard } from './config/shard.js';
 import { systemClock } from './core/clock.js';
 import { createLogger } from './core/logger.js';
 import { PROBE_KINDS } from './probes/index.js';
@@ -138,7 +138,7 @@ async function main(argv: string[]): Promise<void> {
 
   if (once) {
     const results = await app.runOnce();
-    const rows = onceRows(config.checks, results);
+    const rows = onceRows(ownedChecks(config.checks, config.shard), results);
     process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : formatTable(rows));
     await app.stop(0);
     process.exit(onceExitCode(rows));
