@@ -1,34 +1,26 @@
 // The exec kind: run a local command (an argv, or a string through /bin/sh -c) under the check's
 // deadline; healthy on exit 0, or judged by the Nagios plugin convention with perfdata as gauges.
 //
-// The command runs in a process group of its own (a new session), so that at the deadline, on
-// shutdown, and once the command itself has exited, everything it started is killed with it: a
-// background process holding the output pipes open can neither hold the probe nor outlive it.
-// Only a process that moves itself into yet another session escapes; its pipes are then
-// abandoned at the deadline. Output is read as it comes, keeping at most max_output bytes of
-// stdout and of stderr each and discarding the rest, so a chatty command cannot fill memory and
-// is never blocked writing into a full pipe.
+// The command runs through ./run-command.ts: in a process group of its own that is killed at the
+// deadline and once the command exits, with at most max_output bytes of stdout and stderr kept.
 //
 // The environment is a minimal one: PATH (DEFAULT_PATH unless `env` sets it) and `env`, nothing
 // inherited from healthmon's own environment, so that healthmon's secrets do not leak into
 // every command and a check behaves the same under systemd as in a shell. `${VAR}` in `env`
 // values passes a variable on explicitly.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsConstants, promises as fsp, statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import type { Observation, ProbeOutcome } from '../core/check-result.js';
 import type { FailureReason } from '../core/failure-reason.js';
 import { byteSize, shown } from '../config/fields.js';
+import { clip, DEFAULT_PATH, firstLine, MESSAGE_CHARS, printable, runCommand, type Run } from './run-command.js';
 import type { ProbeContext, ProbeKind } from './types.js';
 
-/** systemd's default PATH: what a command gets unless `env` sets PATH. */
-export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+export { DEFAULT_PATH };
 const SHELL = '/bin/sh';
 const DEFAULT_MAX_OUTPUT = 64 * 1024;
-/** Characters of output kept in a message. */
-const MESSAGE_CHARS = 300;
 /** Perfdata values exported per run, and characters of a perfdata label: bounded label sets. */
 export const MAX_PERFDATA = 64;
 const MAX_PERFDATA_LABEL = 128;
@@ -131,146 +123,10 @@ function problemWith(path: string, as: 'program' | 'directory'): string | undefi
   return undefined;
 }
 
-/** At most `cap` bytes of a stream, and how many bytes it had in all. */
-class Captured {
-  private readonly chunks: Buffer[] = [];
-  private kept = 0;
-  total = 0;
-  constructor(private readonly cap: number) {}
-  push(chunk: Buffer): void {
-    this.total += chunk.length;
-    if (this.kept >= this.cap) return;
-    // A copy of a partly kept chunk, so the rest of it is not held on to.
-    const part = chunk.length <= this.cap - this.kept ? chunk : Buffer.from(chunk.subarray(0, this.cap - this.kept));
-    this.chunks.push(part);
-    this.kept += part.length;
-  }
-  text(): string {
-    return Buffer.concat(this.chunks, this.kept).toString('utf8');
-  }
-}
-
-/** What running the command came to. */
-interface Run {
-  /** Set when the command could not be started. */
-  spawnError?: string;
-  /** Set when the command exited (by itself or by a signal not sent at the deadline). */
-  exit?: { code: number | null; signal: NodeJS.Signals | null };
-  /** The deadline passed (or healthmon shut down) before the command exited. */
-  timedOut: boolean;
-  durationMs: number;
-  stdout: Captured;
-  stderr: Captured;
-}
-
-function runCommand(s: ExecSettings, ctx: ProbeContext): Promise<Run> {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const run: Run = { timedOut: false, durationMs: 0, stdout: new Captured(s.maxOutputBytes), stderr: new Captured(s.maxOutputBytes) };
-    let child: ChildProcess | undefined;
-    let settled = false;
-    const finish = () => {
-      if (settled) return;
-      settled = true;
-      ctx.signal.removeEventListener('abort', onAbort);
-      if (!run.exit) run.durationMs = performance.now() - t0;
-      child?.stdout?.destroy();
-      child?.stderr?.destroy();
-      resolve(run);
-    };
-    const killGroup = () => {
-      if (child?.pid === undefined) return;
-      try {
-        // The negative pid names the group the detached child leads.
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // ESRCH: nothing of the group is left.
-      }
-    };
-    // At the deadline the group gets SIGKILL at once: a check has no state worth a graceful
-    // stop, and a grace period would let it outlive its deadline.
-    const onAbort = () => {
-      killGroup();
-      if (!run.exit) run.timedOut = true;
-      finish();
-    };
-    if (ctx.signal.aborted) {
-      run.timedOut = true;
-      return finish();
-    }
-    try {
-      child = spawn(s.argv[0], s.argv.slice(1), { cwd: s.cwd, env: s.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    } catch (err) {
-      run.spawnError = `cannot run ${s.argv[0]}: ${(err as Error).message}`;
-      return finish();
-    }
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-    child.stdout!.on('data', (chunk: Buffer) => run.stdout.push(chunk));
-    child.stderr!.on('data', (chunk: Buffer) => run.stderr.push(chunk));
-    // A stream error (a pipe torn down at the deadline) ends nothing by itself: exit and close do.
-    child.stdout!.on('error', () => {});
-    child.stderr!.on('error', () => {});
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      if (child?.pid !== undefined) return; // a failed kill(), not a failed start
-      void spawnProblem(err, s).then((why) => {
-        if (settled) return; // the deadline came first
-        run.spawnError = why;
-        finish();
-      });
-    });
-    child.on('exit', (code, signal) => {
-      // Whatever the command left running goes with it; output still in the pipes is read on.
-      killGroup();
-      if (settled) return;
-      run.exit = { code, signal };
-      run.durationMs = performance.now() - t0;
-    });
-    // Exit and both pipes closed (a failed start closes without an exit, and reports above); a
-    // pipe held by a process outside the group is given up at the deadline.
-    child.on('close', () => {
-      if (run.exit) finish();
-    });
-  });
-}
-
-/** Says why the command did not start; ENOENT can mean a missing cwd as well as a missing program. */
-async function spawnProblem(err: NodeJS.ErrnoException, s: ExecSettings): Promise<string> {
-  const program = s.argv[0];
-  if (err.code === 'ENOENT' && s.cwd !== undefined) {
-    const cwdOk = await fsp.stat(s.cwd).then((st) => st.isDirectory(), () => false);
-    if (!cwdOk) return `cannot run ${program}: the working directory ${s.cwd} does not exist`;
-  }
-  switch (err.code) {
-    case 'ENOENT':
-      return isAbsolute(program) || program.includes('/') ? `cannot run ${program}: no such file` : `cannot run ${program}: not found in PATH (${s.env.PATH ?? ''})`;
-    case 'EACCES':
-      return `cannot run ${program}: permission denied (not executable?)`;
-    case 'ENOEXEC':
-      return `cannot run ${program}: not a program the kernel can run (a script without a #! line?)`;
-    default:
-      return `cannot run ${program}: ${err.code ?? err.message}`;
-  }
-}
-
-/** The first non-empty line of `text`, trimmed and shortened for a message. */
-function firstLine(text: string): string {
-  const line = text.split('\n').map(printable).find((l) => l !== '') ?? '';
-  return clip(line, MESSAGE_CHARS);
-}
-
-/** A line without control characters (binary output, terminal escapes), trimmed. */
-function printable(line: string): string {
-  return line.replace(/\t/g, ' ').replace(/[\x00-\x1f\x7f]/g, '').trim();
-}
-
-function clip(text: string, chars: number): string {
-  return text.length > chars ? `${text.slice(0, chars - 1)}…` : text;
-}
-
 const NAGIOS_STATES = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const;
 
 async function probeExec(s: ExecSettings, ctx: ProbeContext): Promise<ProbeOutcome> {
-  const run = await runCommand(s, ctx);
+  const run = await runCommand(s, ctx.signal);
   const phases = { run: run.durationMs };
   const observations: Observation[] = [
     { metric: 'probe_exec_duration_seconds', value: run.durationMs / 1000 },
@@ -449,6 +305,7 @@ export const execKind: ProbeKind<ExecSettings> = {
   schema,
   probe: probeExec,
   target: execTarget,
+  runsCode: true,
   metrics: [
     { name: 'probe_exec_exit_code', help: 'Exit status of the command; 128 + the signal number when killed by one, -1 when it did not exit in time or did not start.' },
     { name: 'probe_exec_duration_seconds', help: 'Seconds from starting the command until it exited (or was killed at the deadline).' },

@@ -4,6 +4,7 @@ import { execKind } from './exec.js';
 import { grpcKind } from './grpc.js';
 import { heartbeatKind } from './heartbeat.js';
 import { httpKind } from './http.js';
+import { icmpKind } from './icmp.js';
 import { pluginKind } from './plugin.js';
 import { postgresKind } from './postgres.js';
 import { processKind } from './process.js';
@@ -17,6 +18,7 @@ export const PROBE_KINDS = {
   tcp: tcpKind,
   dns: dnsKind,
   tls: tlsKind,
+  icmp: icmpKind,
   postgres: postgresKind,
   redis: redisKind,
   grpc: grpcKind,
