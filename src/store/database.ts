@@ -18,7 +18,12 @@ export const DATABASE_FILE = 'healthmon.db';
 /** Opens (creating) the database in `dir`; ':memory:' for tests that need no file. */
 export function openDatabase(dir: string | ':memory:'): Db {
   if (dir !== ':memory:') mkdirSync(dir, { recursive: true });
-  const db = new Database(dir === ':memory:' ? ':memory:' : join(dir, DATABASE_FILE));
+  return openDatabaseFile(dir === ':memory:' ? ':memory:' : join(dir, DATABASE_FILE));
+}
+
+/** Opens one more connection to a database file, as openDatabase does (a worker thread needs its own). */
+export function openDatabaseFile(file: string): Db {
+  const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');

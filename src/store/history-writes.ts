@@ -1,0 +1,128 @@
+// Everything that writes history to SQLite, on the writer thread's own connection: a batch of
+// results and events in one transaction, rollups merged at write time, and pruning in small steps.
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { addEncodedBuckets, encodeBuckets } from './bucket-codec.js';
+import type { Db } from './database.js';
+import type { Aggregate, HistoryEvent, HistoryResult, Resolution, Retention } from './history.js';
+import { ROLLUP_TABLES } from './history-schema.js';
+import { addTo, emptyAggregate } from './latency-buckets.js';
+import { lastExpiredStart, periodStart, RESOLUTIONS } from './periods.js';
+
+export interface WriteBatch {
+  results: HistoryResult[];
+  events: HistoryEvent[];
+}
+
+export interface HistoryWrites {
+  /** Writes the batch in one transaction: all of it or, on error, none. */
+  write(batch: WriteBatch): void;
+  /** Deletes what retention no longer keeps, `PRUNE_STEP_ROWS` at a time, yielding between. */
+  prune(now: number, retention: Retention): Promise<number>;
+}
+
+/** Rows one delete statement removes at most: short transactions, so writes interleave. */
+const PRUNE_STEP_ROWS = 1000;
+
+const MERGE_BUCKETS = 'history_merge_buckets';
+
+export function createHistoryWrites(db: Db): HistoryWrites {
+  db.function(MERGE_BUCKETS, { deterministic: true }, (a, b) => {
+    const { buckets } = emptyAggregate();
+    addEncodedBuckets(buckets, a as Uint8Array);
+    addEncodedBuckets(buckets, b as Uint8Array);
+    return encodeBuckets(buckets);
+  });
+  const selectCheck = db.prepare<[string], { id: number }>('SELECT id FROM history_checks WHERE name = ?');
+  const insertCheck = db.prepare<[string]>('INSERT INTO history_checks (name) VALUES (?)');
+  const selectCheckIds = db.prepare<[], { id: number }>('SELECT id FROM history_checks');
+  const insertResult = db.prepare(
+    'INSERT INTO history_results (check_id, at, seq, duration_ms, ok, status, reason, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+  );
+  const insertEvent = db.prepare('INSERT INTO history_events (check_name, at, kind, state, message, data) VALUES (?, ?, ?, ?, ?, ?)');
+  const upsertQuery = (resolution: Resolution) =>
+    db.prepare(`INSERT INTO ${ROLLUP_TABLES[resolution]} (start, check_id, count, failures, latency_sum_ms, latency_min_ms, latency_max_ms, buckets)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (start, check_id) DO UPDATE SET
+        count = count + excluded.count,
+        failures = failures + excluded.failures,
+        latency_sum_ms = latency_sum_ms + excluded.latency_sum_ms,
+        latency_min_ms = min(latency_min_ms, excluded.latency_min_ms),
+        latency_max_ms = max(latency_max_ms, excluded.latency_max_ms),
+        buckets = ${MERGE_BUCKETS}(buckets, excluded.buckets)`);
+  const upsertRollup = { hour: upsertQuery('hour'), day: upsertQuery('day') } satisfies Record<Resolution, unknown>;
+  const pruneQuery = (resolution: Resolution) => {
+    const table = ROLLUP_TABLES[resolution];
+    return db.prepare<[number]>(`DELETE FROM ${table} WHERE (start, check_id) IN
+      (SELECT start, check_id FROM ${table} WHERE start <= ? ORDER BY start LIMIT ${PRUNE_STEP_ROWS})`);
+  };
+  const pruneRollups = { hour: pruneQuery('hour'), day: pruneQuery('day') } satisfies Record<Resolution, unknown>;
+  const pruneResults = db.prepare<[number, number]>(`DELETE FROM history_results WHERE (check_id, at, seq) IN
+    (SELECT check_id, at, seq FROM history_results WHERE check_id = ? AND at < ? ORDER BY at LIMIT ${PRUNE_STEP_ROWS})`);
+  const pruneEvents = db.prepare<[number]>(`DELETE FROM history_events WHERE id IN
+    (SELECT id FROM history_events WHERE at < ? LIMIT ${PRUNE_STEP_ROWS})`);
+
+  /** Check ids known committed; ids made in a transaction join only once it commits. */
+  const ids = new Map<string, number>();
+
+  const write = (batch: WriteBatch, made: Map<string, number>) => {
+    const idOf = (name: string): number => {
+      let id = ids.get(name) ?? made.get(name) ?? selectCheck.get(name)?.id;
+      if (id === undefined) id = Number(insertCheck.run(name).lastInsertRowid);
+      made.set(name, id);
+      return id;
+    };
+    const rollups = RESOLUTIONS.map((resolution) => ({ resolution, byKey: new Map<string, { id: number; start: number; aggregate: Aggregate }>() }));
+    for (const r of batch.results) {
+      const id = idOf(r.check);
+      const row = [r.durationMs, r.ok ? 1 : 0, r.status ?? null, r.reason ?? null, r.message ?? null];
+      let seq = 0;
+      while (insertResult.run(id, r.at, seq, ...row).changes === 0) seq++;
+      for (const { resolution, byKey } of rollups) {
+        const start = periodStart(resolution, r.at);
+        const key = `${id}:${start}`;
+        let entry = byKey.get(key);
+        if (!entry) byKey.set(key, (entry = { id, start, aggregate: emptyAggregate() }));
+        addTo(entry.aggregate, r.durationMs, r.ok);
+      }
+    }
+    for (const { resolution, byKey } of rollups) {
+      for (const { id, start, aggregate: a } of byKey.values()) {
+        upsertRollup[resolution].run(start, id, a.count, a.failures, a.latencySumMs, a.latencyMinMs, a.latencyMaxMs, encodeBuckets(a.buckets));
+      }
+    }
+    for (const e of batch.events) insertEvent.run(e.check, e.at, e.kind, e.state, e.message ?? null, e.data === undefined ? null : JSON.stringify(e.data));
+  };
+  const writeTransaction = db.transaction(write);
+
+  /**
+   * Runs `step` until it deletes less than a full step, yielding to the thread's messages between;
+   * stops early once the connection is closed (the store is closing).
+   */
+  const drain = async (step: () => number): Promise<number> => {
+    let removed = 0;
+    while (db.open) {
+      const n = step();
+      removed += n;
+      await yieldToLoop();
+      if (n < PRUNE_STEP_ROWS) break;
+    }
+    return removed;
+  };
+
+  return {
+    write(batch) {
+      const made = new Map<string, number>();
+      writeTransaction(batch, made);
+      for (const [name, id] of made) ids.set(name, id);
+    },
+    async prune(now, retention) {
+      const rawCutoff = now - retention.rawMs;
+      const rollupCutoff = now - retention.rollupMs;
+      let removed = 0;
+      for (const { id } of selectCheckIds.all()) removed += await drain(() => pruneResults.run(id, rawCutoff).changes);
+      for (const r of RESOLUTIONS) removed += await drain(() => pruneRollups[r].run(lastExpiredStart(r, rollupCutoff)).changes);
+      removed += await drain(() => pruneEvents.run(rollupCutoff).changes);
+      return removed;
+    },
+  };
+}
