@@ -2,7 +2,7 @@
 // pattern of exporters): vanished label sets disappear on their own, nothing to remove.
 import type { Registry } from 'prom-client';
 
-export type FamilyType = 'gauge' | 'counter' | 'histogram';
+export type FamilyType = 'gauge' | 'counter' | 'histogram' | 'summary';
 
 export interface Sample {
   value: number;
