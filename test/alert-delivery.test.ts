@@ -139,7 +139,7 @@ describe('alert delivery end to end', () => {
     const api = (path: string, init?: RequestInit) => fetch(`http://127.0.0.1:${port}${path}`, init).then(async (r) => ({ status: r.status, body: await r.json() as any }));
 
     const bad = await api('/api/v1/silences', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ matchers: ['check b'], endsAt: '2099-01-01T00:00:00Z' }) });
-    expect(bad).toEqual({ status: 400, body: { error: 'bad_request', message: 'bad matcher "check b": expected name=value, name!=value, name=~regex or name!~regex' } });
+    expect(bad).toEqual({ status: 400, body: { type: 'about:blank', title: 'Bad Request', status: 400, detail: 'bad matcher "check b": expected name=value, name!=value, name=~regex or name!~regex' } });
     const created = await api('/api/v1/silences', {
       method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ matchers: [{ name: 'check', value: 'b', isRegex: false, isEqual: true }], endsAt: new Date(clock.now() + 3_600_000).toISOString(), createdBy: 'ana', comment: 'deploy' }),

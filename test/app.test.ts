@@ -124,7 +124,8 @@ describe('app', () => {
     expect((await fetch(`http://127.0.0.1:${port}/-/reload`)).status).toBe(405);
     const missing = await fetch(`http://127.0.0.1:${port}/nope`);
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toEqual({ error: 'not_found', message: 'no route for GET /nope' });
+    expect(missing.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
+    expect(await missing.json()).toEqual({ type: 'about:blank', title: 'Not Found', status: 404, detail: 'no route for GET /nope' });
   });
 
   it('keeps the old config on a bad reload and swaps checks on a good one, keeping unchanged state', async () => {

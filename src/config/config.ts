@@ -36,12 +36,49 @@ export interface ApiSettings {
   denyNetworks: string[];
 }
 
+export type ClientAuthType = 'NoClientCert' | 'RequestClientCert' | 'RequireAnyClientCert' | 'VerifyClientCertIfGiven' | 'RequireAndVerifyClientCert';
+export type TlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+
+/** The web config file, read and checked at load: TLS and basic auth for the whole server. */
+export interface WebConfig {
+  file: string;
+  tls?: {
+    certFile: string;
+    keyFile: string;
+    /** PEM, as read at load (and again on every reload, so renewed certificates are picked up). */
+    cert: string;
+    key: string;
+    clientAuthType: ClientAuthType;
+    clientCaFile?: string;
+    ca?: string;
+    minVersion: TlsVersion;
+    maxVersion: TlsVersion;
+  };
+  /** user → bcrypt hash; empty: no basic auth. */
+  basicAuthUsers: Record<string, string>;
+  /** Response headers set on every answer (exporter-toolkit's http_server_config.headers). */
+  headers: Record<string, string>;
+}
+
 export interface ServerConfig {
   host: string;
   port: number;
   /** exporter-toolkit style web config (TLS, basic auth), absolute. */
   webConfigFile?: string;
+  /** What webConfigFile holds, checked at load. */
+  web?: WebConfig;
   api: ApiSettings;
+}
+
+/** `global:` values a check falls back to, as the file gives them (durations in ms). */
+export interface CheckDefaults {
+  interval?: number | undefined;
+  timeout?: number | undefined;
+  retries?: number | undefined;
+  retry_backoff?: number | undefined;
+  failure_threshold?: number | undefined;
+  success_threshold?: number | undefined;
+  labels?: Record<string, string> | undefined;
 }
 
 export interface CheckSpec {
@@ -104,4 +141,6 @@ export interface HealthmonConfig {
   alerting: AlertingConfig;
   modules: Record<string, ProbeModule>;
   checks: CheckSpec[];
+  /** The file's `global:` check defaults, for checks added at run time (the API) to resolve as the file's do. */
+  checkDefaults?: CheckDefaults;
 }

@@ -58,6 +58,9 @@ describe('config errors', () => {
     ['invalid-postgres-expect-rows.yaml', 'checks[0].postgres.expect_rows (invalid-postgres-expect-rows.yaml:6): expected a row count like 1 or a comparison like ">= 1", got "some"'],
     ['invalid-redis-info.yaml', 'checks[0].redis.info[1] (invalid-redis-info.yaml:8): invalid condition "role < master": < compares numbers, got "master"'],
     ['invalid-redis-username.yaml', 'checks[0].redis.username (invalid-redis-username.yaml:6): a username needs a password (password or password_file)'],
+    ['invalid-api-network.yaml', 'server.api.deny_networks[1] (invalid-api-network.yaml:3): expected a network like "10.0.0.0/8" or "fd00::/8" (or one address), got "10.0.0.0/33"'],
+    ['invalid-api-token-twice.yaml', 'server.api.token_file (invalid-api-token-twice.yaml:4): give either token or token_file, not both'],
+    ['invalid-web-config-missing.yaml', 'web/no-such-web.yml: cannot read the web config file: ENOENT'],
   ])('%s', (file, message) => {
     expect(problems(file)).toEqual([message]);
   });
@@ -66,6 +69,16 @@ describe('config errors', () => {
     expect(problems('invalid-unknown-kind.yaml')).toEqual([
       'checks[0].htp (invalid-unknown-kind.yaml:4): unknown key "htp"',
       `checks[0].kind (invalid-unknown-kind.yaml:3): unknown kind "htp"; expected one of ${Object.keys(PROBE_KINDS).sort().join(', ')}`,
+    ]);
+  });
+
+  it('reports every problem of the web config file, each with its line', () => {
+    expect(problems('invalid-web-config.yaml')).toEqual([
+      'tls_server_config.cipher_suites (web/invalid-web.yml:4): "cipher_suites" is an exporter-toolkit setting that healthmon does not support',
+      'tls_server_config.key_file (web/invalid-web.yml:2): required: the server key (PEM) file',
+      'tls_server_config.client_auth_type (web/invalid-web.yml:3): RequireAndVerifyClientCert needs client_ca_file to verify client certificates against',
+      'tls_server_config.cert_file (web/invalid-web.yml:2): cannot read "no-such.crt": ENOENT',
+      'basic_auth_users.alice (web/invalid-web.yml:6): expected a bcrypt hash like "$2y$10$…" (htpasswd -nBC 10 alice), got something else',
     ]);
   });
 
@@ -117,7 +130,7 @@ describe('config loading', () => {
   it('applies defaults, global overrides and environment variables', () => {
     const config = loadConfig(join(DIR, 'valid-full.yaml'), { kinds: PROBE_KINDS, env: { API_TOKEN: 'sekret' } });
     expect(config.maxConcurrency).toBe(10);
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 9469 });
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 9469, api: { allowNetworks: [], denyNetworks: [] } });
     const [api, db] = config.checks;
     expect(api).toMatchObject({
       name: 'api',

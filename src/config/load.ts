@@ -1,19 +1,20 @@
 // Loads and validates a config file, reporting every problem at once with its file and line.
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { z } from 'zod';
 import { formatDuration } from '../core/duration.js';
 import { hostConfigSchema } from '../host/host-config.js';
 import type { ProbeKind } from '../probes/types.js';
 import { resolveAlerting } from '../alerting/alerting-config.js';
 import { INTEGRATION_KINDS } from '../alerting/integration-kinds.js';
 import { parseRuleFile } from '../rules/rule-file.js';
-import type { CheckSpec, HealthmonConfig, OnFailureSpec, ProbeModule, RulesConfig, SloSpec } from './config.js';
+import { parseCidr } from '../core/cidr.js';
+import type { CheckDefaults, CheckSpec, HealthmonConfig, OnFailureSpec, ProbeModule, RulesConfig, SloSpec } from './config.js';
 import { DEFAULTS } from './defaults.js';
 import { BadPatternError, glob, hasMeta } from './glob.js';
-import { ConfigError, formatPath, fromZodIssue, type ConfigIssue } from './issues.js';
-import { fileSchema, listenAddress, type FileCheck } from './schema.js';
+import { ConfigError, formatPath, fromZodIssue, type ConfigIssue, type IssuePath } from './issues.js';
+import { checkSchema, fileSchema, listenAddress, type FileCheck } from './schema.js';
 import { readConfigFile, type ConfigSource, type ExpandDeps } from './source.js';
+import { loadWebConfig } from './web-config.js';
 
 export type KindTable = Readonly<Record<string, ProbeKind<any>>>;
 
@@ -76,6 +77,12 @@ function loadChecked(file: string, deps: LoadDeps): { config: HealthmonConfig; s
   // Rule files are checked as promtool checks them; their problems carry their own file:line.
   const ruleProblems: string[] = [];
   config.rules.groups = loadRuleGroups(config.rules.files, expandDeps.readFile, ruleProblems);
+  // So is the web config file, which has its own file:line for each problem.
+  if (config.server.webConfigFile !== undefined) {
+    const web = loadWebConfig(config.server.webConfigFile, expandDeps);
+    if (web.ok) config.server.web = web.config;
+    else ruleProblems.push(...web.problems);
+  }
   if (ruleProblems.length > 0) throw new ConfigError(file, ruleProblems);
   return { config, source: parsed.source };
 }
@@ -125,7 +132,7 @@ function validate(source: ConfigSource, kinds: KindTable, issues: ConfigIssue[])
 
   // Kind blocks are checked even when other fields failed, so one run shows every problem.
   const rawChecks = (source.value as { checks?: unknown }).checks;
-  const settings = Array.isArray(rawChecks) ? rawChecks.map((raw, i) => kindSettings(raw, i, kinds, issues)) : [];
+  const settings = Array.isArray(rawChecks) ? rawChecks.map((raw, i) => kindSettings(raw, ['checks', i], kinds, issues)) : [];
   if (!result.success) return undefined;
 
   const file = result.data;
@@ -139,18 +146,7 @@ function validate(source: ConfigSource, kinds: KindTable, issues: ConfigIssue[])
       return;
     }
     seen.set(c.name, i);
-    const labels = { ...g.labels, ...c.labels };
-    for (const name of Object.keys(labels)) {
-      if (RESERVED_LABELS.has(name) || name.startsWith('__')) {
-        const where = c.labels && name in c.labels ? ['checks', i, 'labels'] : ['global', 'labels'];
-        issues.push({ path: [...where, name], key: name, message: `label "${name}" is set by healthmon itself; choose another name` });
-      }
-    }
-    const spec = resolveCheck(c, g, labels, settings[i], kinds);
-    if (spec.timeoutMs > spec.intervalMs) {
-      issues.push({ path: ['checks', i, 'timeout'], message: `the timeout (${formatDuration(spec.timeoutMs)}) is longer than the interval (${formatDuration(spec.intervalMs)})` });
-    }
-    checks.push(spec);
+    checks.push(checkSpecOf(c, ['checks', i], g, settings[i], kinds, issues));
   });
   if (issues.length > 0) return undefined;
 
@@ -163,6 +159,13 @@ function validate(source: ConfigSource, kinds: KindTable, issues: ConfigIssue[])
 
   const listen = file.server?.listen ?? listenAddress().parse(DEFAULTS.listen);
   const api = file.server?.api ?? {};
+  if (api.token !== undefined && api.token_file !== undefined) issues.push({ path: ['server', 'api', 'token_file'], key: 'token_file', message: 'give either token or token_file, not both' });
+  for (const field of ['allow_networks', 'deny_networks'] as const) {
+    (api[field] ?? []).forEach((text, j) => {
+      if (!parseCidr(text)) issues.push({ path: ['server', 'api', field, j], message: `expected a network like "10.0.0.0/8" or "fd00::/8" (or one address), got ${JSON.stringify(text)}` });
+    });
+  }
+  if (issues.length > 0) return undefined;
   return {
     file: source.file,
     maxConcurrency: g.max_concurrency ?? DEFAULTS.maxConcurrency,
@@ -194,6 +197,7 @@ function validate(source: ConfigSource, kinds: KindTable, issues: ConfigIssue[])
     alerting,
     modules,
     checks,
+    checkDefaults: g,
   };
 }
 
@@ -226,7 +230,7 @@ function resolveModules(raw: Record<string, { kind: string; timeout?: number | u
 }
 
 /** depends_on names existing checks, never the check itself, and never loops. */
-function checkDependencies(checks: readonly CheckSpec[], issues: ConfigIssue[]): void {
+export function checkDependencies(checks: readonly CheckSpec[], issues: ConfigIssue[]): void {
   const index = new Map(checks.map((c, i) => [c.name, i]));
   checks.forEach((c, i) => {
     c.dependsOn.forEach((d, j) => {
@@ -262,31 +266,67 @@ interface KindSettings {
   raw: unknown;
 }
 
-function kindSettings(raw: unknown, i: number, kinds: KindTable, issues: ConfigIssue[]): KindSettings | undefined {
+function kindSettings(raw: unknown, at: IssuePath, kinds: KindTable, issues: ConfigIssue[]): KindSettings | undefined {
   if (!raw || typeof raw !== 'object') return undefined;
   const check = raw as Record<string, unknown>;
   const kind = check.kind;
   if (typeof kind !== 'string') return undefined; // the file schema reports it
   if (!(kind in kinds)) {
     const known = Object.keys(kinds).sort().join(', ');
-    issues.push({ path: ['checks', i, 'kind'], message: `unknown kind ${JSON.stringify(kind)}; expected one of ${known}` });
+    issues.push({ path: [...at, 'kind'], message: `unknown kind ${JSON.stringify(kind)}; expected one of ${known}` });
     return undefined;
   }
   for (const other of Object.keys(kinds)) {
     if (other !== kind && check[other] !== undefined) {
-      issues.push({ path: ['checks', i, other], key: other, message: `a ${other} block on a check of kind ${kind}` });
+      issues.push({ path: [...at, other], key: other, message: `a ${other} block on a check of kind ${kind}` });
     }
   }
   const block = check[kind] ?? {};
   const parsed = kinds[kind]!.schema.safeParse(block, { reportInput: true });
   if (!parsed.success) {
-    issues.push(...parsed.error.issues.flatMap((iss) => fromZodIssue(iss, ['checks', i, kind])));
+    issues.push(...parsed.error.issues.flatMap((iss) => fromZodIssue(iss, [...at, kind])));
     return undefined;
   }
   return { settings: parsed.data, raw: block };
 }
 
-type FileGlobal = NonNullable<z.output<ReturnType<typeof fileSchema>>['global']>;
+/**
+ * One `checks:` item, validated and resolved: what the file's loop does for each check and the
+ * API does for a check it is given, so both accept and reject the same things with the same words.
+ * Issue paths start at `at` (['checks', i] in the file; [] for the API).
+ */
+function checkSpecOf(c: FileCheck, at: IssuePath, g: CheckDefaults, ks: KindSettings | undefined, kinds: KindTable, issues: ConfigIssue[]): CheckSpec {
+  const labels = { ...g.labels, ...c.labels };
+  for (const name of Object.keys(labels)) {
+    if (RESERVED_LABELS.has(name) || name.startsWith('__')) {
+      const where = c.labels && name in c.labels ? [...at, 'labels'] : ['global', 'labels'];
+      issues.push({ path: [...where, name], key: name, message: `label "${name}" is set by healthmon itself; choose another name` });
+    }
+  }
+  const spec = resolveCheck(c, g, labels, ks, kinds);
+  if (spec.timeoutMs > spec.intervalMs) {
+    issues.push({ path: [...at, 'timeout'], message: `the timeout (${formatDuration(spec.timeoutMs)}) is longer than the interval (${formatDuration(spec.intervalMs)})` });
+  }
+  return spec;
+}
+
+export type CheckValidation = { ok: true; spec: CheckSpec } | { ok: false; issues: ConfigIssue[] };
+
+/**
+ * Validates and resolves one check given as a `checks:` item (the API's way in), with the file's
+ * `global:` defaults, by the same code as the file's checks. Values are taken as given: no
+ * `${ENV}` expansion and no `*_file` reading, which are the config file's alone. Dependencies
+ * and load-time preparation are the caller's, as they need the other checks and the file.
+ */
+export function validateCheck(raw: unknown, kinds: KindTable, defaults: CheckDefaults = {}): CheckValidation {
+  const issues: ConfigIssue[] = [];
+  const result = checkSchema(Object.keys(kinds).sort()).safeParse(raw, { reportInput: true });
+  if (!result.success) issues.push(...result.error.issues.flatMap((i) => fromZodIssue(i)));
+  const ks = kindSettings(raw, [], kinds, issues);
+  if (!result.success || issues.length > 0) return { ok: false, issues };
+  const spec = checkSpecOf(result.data, [], defaults, ks, kinds, issues);
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, spec };
+}
 
 function resolveSlo(slo: NonNullable<FileCheck['slo']>): SloSpec {
   const latency = Object.entries(slo.latency ?? {}).map(([quantile, targetMs]) => ({ quantile, q: Number(quantile.slice(1)) / 100, targetMs }));
@@ -299,7 +339,7 @@ function resolveOnFailure(f: NonNullable<FileCheck['on_failure']>, failureThresh
   return { run: f.run, after: f.after ?? failureThreshold, maxAttempts: f.max_attempts ?? d.maxAttempts, cooldownMs: f.cooldown ?? d.cooldownMs, timeoutMs: f.timeout ?? d.timeoutMs };
 }
 
-function resolveCheck(c: FileCheck, g: FileGlobal, labels: Record<string, string>, ks: KindSettings | undefined, kinds: KindTable): CheckSpec {
+function resolveCheck(c: FileCheck, g: CheckDefaults, labels: Record<string, string>, ks: KindSettings | undefined, kinds: KindTable): CheckSpec {
   const kind = kinds[c.kind]!;
   const spec: Omit<CheckSpec, 'fingerprint'> = {
     name: c.name,

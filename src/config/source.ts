@@ -95,7 +95,9 @@ function expand(value: unknown, path: IssuePath, issues: ConfigIssue[], deps: Ex
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       const secret = k.endsWith('_file') ? k.slice(0, -'_file'.length) : undefined;
-      if (secret !== undefined && SECRET_KEYS.has(secret)) {
+      // server.api.token_file stays a path: the token is read when needed, so it can be rotated.
+      const keptPath = k === 'token_file' && path.length === 2 && path[0] === 'server' && path[1] === 'api';
+      if (secret !== undefined && SECRET_KEYS.has(secret) && !keptPath) {
         if (k in out || secret in (value as object)) {
           issues.push({ path: [...path, k], key: k, message: `give either ${secret} or ${k}, not both` });
           continue;

@@ -4,6 +4,7 @@
 import express, { type Request, type Response, type Router as ExpressRouter } from 'express';
 import type { Router } from '../alerting/router.js';
 import { silenceState, type Silence } from '../alerting/silences.js';
+import { sendProblem } from './problem.js';
 
 export interface AlertsApiDeps {
   /** The running router; undefined while healthmon is not serving (then 503). */
@@ -44,13 +45,13 @@ export function alertsApi(deps: AlertsApiDeps): ExpressRouter {
   const withRouter = (handler: (router: Router, req: Request, res: Response) => void) => (req: Request, res: Response) => {
     const router = deps.router();
     if (!router) {
-      res.status(503).json({ error: 'unavailable', message: 'alerting is not running' });
+      sendProblem(res, 503, 'alerting is not running');
       return;
     }
     try {
       handler(router, req, res);
     } catch (err) {
-      res.status(400).json({ error: 'bad_request', message: (err as Error).message });
+      sendProblem(res, 400, (err as Error).message);
     }
   };
 
@@ -89,7 +90,7 @@ export function alertsApi(deps: AlertsApiDeps): ExpressRouter {
   api.delete('/api/v1/silences/:id', withRouter((router, req, res) => {
     const id = String(req.params.id);
     if (router.silences.expire(id, deps.now())) res.json({ status: 'success' });
-    else res.status(404).json({ error: 'not_found', message: `no active silence ${id} that the API may expire` });
+    else sendProblem(res, 404, `no active silence ${id} that the API may expire`);
   }));
 
   return api;

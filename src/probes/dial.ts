@@ -74,6 +74,8 @@ export async function dial(target: DialTarget, ctx: ProbeContext, phases: Record
       address = await lookup(address, target.family, signal);
       t = lap(phases, 'resolve', t);
     }
+    const refused = ctx.refuseAddress?.(address);
+    if (refused !== undefined) return { ok: false, failure: { reason: 'connection_refused', message: `not connecting to ${address}: the API network policy refuses it (${refused})` } };
     stage = 'connect';
     const socket = await connect(address, target.port, signal);
     t = lap(phases, 'connect', t);

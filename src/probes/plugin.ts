@@ -256,6 +256,7 @@ export function createPluginKind(deps: PluginKindDeps = {}): ProbeKind<PluginSet
     schema,
     probe: probePlugin,
     prepare: (s, ctx) => preparePlugin(s, ctx, importTimeoutMs),
+    runsCode: true,
     target: (s) => s.module,
     metrics: [{ name: 'probe_plugin_value', help: 'Values the plug-in reported (its observations), by metric name.', labels: ['metric'] }],
   };

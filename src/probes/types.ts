@@ -17,6 +17,12 @@ export interface ProbeContext {
   check: string;
   /** What jobs pushed to healthmon, for passive kinds (heartbeat). */
   pushes: PushLog;
+  /**
+   * Set for checks registered through the API: why the network policy refuses an address, or
+   * undefined. The dialer asks it for every address it is about to connect to, so neither a
+   * redirect nor a name that resolves differently later reaches a refused network.
+   */
+  refuseAddress?(address: string): string | undefined;
 }
 
 export type ProbeFn<S> = (settings: S, ctx: ProbeContext) => Promise<ProbeOutcome>;
@@ -49,6 +55,11 @@ export interface ProbeKind<S = unknown> {
    * passed, once per check of the kind; its issues become config errors under the kind's block.
    */
   prepare?(settings: S, ctx: PrepareContext): Promise<Prepared<S>>;
+  /**
+   * Runs programs or code on healthmon's host (exec, plugin). Such checks come from the config
+   * file only: the API refuses them, as a token must not be a way to run commands.
+   */
+  runsCode?: boolean;
 }
 
 export interface PrepareContext {

@@ -18,6 +18,8 @@ export interface RunDeps {
   monotonic?: () => number;
   /** What jobs pushed (heartbeats): the app's one log; without one, nothing was ever pushed. */
   pushes?: PushLog;
+  /** The network policy for checks registered through the API (ProbeContext.refuseAddress). */
+  refuseAddress?: (address: string) => string | undefined;
 }
 
 export async function runCheck(spec: CheckSpec, probe: ProbeFn<unknown>, deps: RunDeps): Promise<CheckResult> {
@@ -58,6 +60,7 @@ async function attempt(spec: CheckSpec, probe: ProbeFn<unknown>, timeoutMs: numb
   try {
     const pending = probe(spec.settings, {
       signal: controller.signal, timeoutMs, now: () => deps.clock.now(), logger: deps.logger, check: spec.name, pushes: deps.pushes ?? createPushLog(),
+      ...(deps.refuseAddress ? { refuseAddress: deps.refuseAddress } : {}),
     });
     // A probe that ignores its signal still cannot hold the run past the deadline.
     return await Promise.race([pending, aborted(controller.signal, timeoutMs)]);
