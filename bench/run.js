@@ -6,8 +6,15 @@
 // in Prometheus 2.42 over the same samples, compared, ~5 min and ~1 GB of temp files).
 // Alert delivery (bench/alerts.js) runs only when asked for: `alerts` (10,000 alerts firing at
 // once across 100 groups to a recording webhook, then resolved; Slack's rate limit; ~3 min).
+// The status page (bench/status-page.js) runs only when asked for: `status` (GET / with 1,000
+// checks and 30 days of history, SQLite and in-memory stores; goal < 300 ms server time; ~1 min).
+// The history store (bench/history.js) runs only when asked for: `history` (30 days × 1,000 checks
+// in SQLite; aggregate() over them, goal < 1 s; series() of 30 daily bars; append throughput; ~5 min).
+// The report and dashboard commands (bench/report.js) run only when asked for: `report` (30 days ×
+// 1,000 checks in SQLite; the 30-day report, goal < 1 s; daily, weekly, renders, the dashboard and
+// both commands end to end; ~1–2 min).
 //
-//   node bench/run.js [--only throughput,peer,lag,render,rules,rules-peer,alerts] [--out FILE] [--quick] [--profile]
+//   node bench/run.js [--only throughput,peer,lag,render,rules,rules-peer,alerts,status,history,report] [--out FILE] [--quick] [--profile]
 //
 // Each healthmon part runs in a process of its own (bench/worker.js) and the probed servers in
 // another (bench/targets.js), so CPU and memory are those of healthmon alone. Results are
@@ -23,9 +30,12 @@ import { round, sleep, withTimeout } from './lib.js';
 import { runPeer } from './peer.js';
 import { runRules, runRulesPeer } from './rules.js';
 import { printAlerts, runAlerts } from './alerts.js';
+import { printStatusPage, runStatusPage } from './status-page.js';
+import { printHistory, runHistory } from './history.js';
+import { printReportBench, runReportBench } from './report.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const PARTS = ['throughput', 'peer', 'lag', 'render', 'rules', 'rules-peer', 'alerts'];
+const PARTS = ['throughput', 'peer', 'lag', 'render', 'rules', 'rules-peer', 'alerts', 'status', 'history', 'report'];
 const DEFAULT_PARTS = ['throughput', 'peer', 'lag', 'render'];
 /** Parts that probe the http targets; the others do not need them started. */
 const TARGET_PARTS = ['throughput', 'peer', 'lag', 'render'];
@@ -43,7 +53,7 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  process.stdout.write('usage: node bench/run.js [--only throughput|peer|lag|render|rules|rules-peer|alerts[,…]] [--out FILE] [--quick] [--profile] [--concurrency N] [--offered PER_SECOND] [--targets N]\n');
+  process.stdout.write('usage: node bench/run.js [--only throughput|peer|lag|render|rules|rules-peer|alerts|status|history|report[,…]] [--out FILE] [--quick] [--profile] [--concurrency N] [--offered PER_SECOND] [--targets N]\n');
   process.exit(0);
 }
 const only = (args.only ?? []).flatMap((o) => o.split(',')).map((o) => o.trim()).filter(Boolean);
@@ -342,6 +352,22 @@ try {
     const r = await runAlerts({ quick, runWorker: (part, options, budgetMs) => runWorker(part, [], options, budgetMs, undefined, 'alerts.js') });
     results.alerts = r;
     printAlerts(r, { out, row });
+  }
+  if (selected.includes('status')) {
+    const r = await runStatusPage({ quick, runWorker: (part, options, budgetMs) => runWorker(part, [], options, budgetMs, undefined, 'status-page.js') });
+    results.status = r;
+    printStatusPage(r, { out, row });
+  }
+  if (selected.includes('report')) {
+    const r = await runReportBench({ quick, runWorker: (part, options, budgetMs) => runWorker(part, [], options, budgetMs, undefined, 'report.js') });
+    results.report = r;
+    printReportBench(r, { out, row });
+    warnings(r);
+  }
+  if (selected.includes('history')) {
+    const r = await runHistory({ quick, runWorker: (part, options, budgetMs) => runWorker(part, [], options, budgetMs, undefined, 'history.js') });
+    results.history = r;
+    printHistory(r, { out, row });
   }
   if (targets) results.targets.requestsServed = await targets.requests().catch(() => undefined);
 } catch (err) {

@@ -2,7 +2,8 @@
 // file and the CLI know concrete implementations; two apps in one process do not interfere.
 import { setMaxListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
+import { lookup as dnsLookup } from 'node:dns/promises';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -15,8 +16,15 @@ import type { AlertSink } from './core/alert-event.js';
 import type { CheckResult } from './core/check-result.js';
 import type { Clock } from './core/clock.js';
 import { registerHostMetrics } from './host/host-collector.js';
+import { registerFilesystemTrend } from './host/filesystem-trend.js';
 import { createPushLog } from './probes/push-log.js';
 import { createHttpApp } from './http/server.js';
+import { createApiChecks, type ApiChecks } from './http/api-checks.js';
+import { createAuditLog, type AuditLog } from './http/audit-log.js';
+import { createTokenReader } from './http/auth.js';
+import { createNetworkPolicy, type NetworkPolicy } from './http/network-policy.js';
+import { createWebServer, updateWebServer } from './http/web-server.js';
+import { minIntervalMs } from './http/status-page.js';
 import { createCheckMetrics, type CheckMetrics } from './metrics/check-metrics.js';
 import { renderAlertSeries } from './metrics/alert-series.js';
 import { registerAlertingMetrics } from './metrics/alerting-metrics.js';
@@ -29,7 +37,19 @@ import { createRuleManager, type RuleManager } from './rules/rule-manager.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
 import { runCheck } from './scheduler/run-check.js';
 import { createStateStore, type StateStore } from './state/state-store.js';
+import { runRemediationCommand } from './remediation/command-runner.js';
+import { createRemediator } from './remediation/remediator.js';
+import { registerRemediationMetrics } from './metrics/remediation-metrics.js';
+import type { Assessor } from './state/assessment.js';
+import { createAssessor } from './state/assessor.js';
+import { createLatencyBaselines } from './state/latency-baseline.js';
+import { registerAssessmentMetrics } from './metrics/assessment-metrics.js';
+import type { HistoryStore } from './store/history.js';
 import { openDatabase, type Db } from './store/database.js';
+import { createSqliteHistory } from './store/history-sqlite.js';
+import { recordAlert, recordRun } from './store/history-record.js';
+import { schedulePruning } from './store/prune-timer.js';
+import { registerHistoryMetrics } from './metrics/history-metrics.js';
 
 const EOF = Buffer.from('# EOF\n');
 
@@ -44,6 +64,12 @@ export interface AppDeps {
   procRoot?: string;
   /** Where firing and resolved alerts go besides the log; the alert router when not given. */
   alertSink?: AlertSink;
+  /** HEALTHMON_API_TOKEN: the API token when the config gives none. */
+  apiToken?: string;
+  /** Every address a host name resolves to, for the API's network policy; dns.lookup when not given. */
+  lookup?: (host: string) => Promise<string[]>;
+  /** History the assessment reads (uptime, SLOs, baselines) instead of the app's own store. */
+  assessmentHistory?: () => HistoryStore | undefined;
 }
 
 export interface App {
@@ -53,6 +79,8 @@ export interface App {
   readonly rules: RuleManager;
   /** Alert routing and delivery; there once start() has opened the data directory. */
   alerting(): AlertingRuntime | undefined;
+  /** The history store; there once start() has opened the data directory (not for `once`). */
+  history(): HistoryStore | undefined;
   config(): HealthmonConfig;
   /** Starts scheduling and, unless `listen` is false, the HTTP server. Resolves to the bound port. */
   start(options?: { listen?: boolean }): Promise<number | undefined>;
@@ -64,6 +92,8 @@ export interface App {
   metrics(format: ExpositionFormat): Promise<Buffer[]>;
   /** The per-check series, structured. */
   readonly checkMetrics: CheckMetrics;
+  /** Uptime, scores, SLOs and anomalies of every check, for the API and the status page. */
+  readonly assessor: Assessor;
   /** Stops scheduling, waits for runs in flight up to `graceMs`, closes the server. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -84,6 +114,21 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
   };
   let ready = false;
   let server: Server | undefined;
+  // The API's part: checks registered at run time merge into the file's (config = file + API).
+  let fileConfig = initial;
+  let apiChecks: ApiChecks | undefined;
+  let apiCheckNames = new Set<string>();
+  let audit: AuditLog | undefined;
+  let lastLagMs: number | undefined;
+  let lastReload = { ok: true, at: clock.now() };
+  const startedAt = clock.now();
+  const apiToken = createTokenReader(() => config.server.api, deps.apiToken);
+  const lookup = deps.lookup ?? (async (host: string) => (await dnsLookup(host, { all: true })).map((a) => a.address));
+  let policy: { settings: HealthmonConfig['server']['api']; policy: NetworkPolicy } | undefined;
+  const networkPolicy = (): NetworkPolicy => {
+    if (policy?.settings !== config.server.api) policy = { settings: config.server.api, policy: createNetworkPolicy(config.server.api, { lookup }) };
+    return policy.policy;
+  };
   const pushes = createPushLog();
 
   const run = async (spec: CheckSpec): Promise<CheckResult> => {
@@ -94,6 +139,7 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
       signal: shutdown.signal,
       monotonic: () => performance.now(),
       pushes,
+      ...(apiCheckNames.has(spec.name) ? { refuseAddress: (address: string) => networkPolicy().refuseAddress(address) } : {}),
     });
     record(result);
     return result;
@@ -122,9 +168,14 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
   const record = (result: CheckResult) => {
     const change = store.record(result);
     if (!change) return;
+    baselines.observe(result.check, result.startedAt, result.durationMs, result.ok);
+    assessor.observe(result);
     checkMetrics.changed(change.entry);
     const { previous, entry } = change;
     const now = entry.state;
+    if (history) recordRun(history, result, previous.status, now);
+    // Repairs belong to the running service, not to a one-off `once`.
+    if (ready) remediator.observe(entry);
     // A repeating failure is logged again only when what is wrong changes.
     if (now.status !== previous.status || (!result.ok && previous.last?.reason !== result.reason && now.up === false)) {
       const fields = { check: result.check, status: now.status, previous: previous.status, reason: result.reason, message: result.message };
@@ -139,13 +190,31 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
     run: async (spec) => {
       await run(spec);
     },
-    onStart: (_spec, lagMs) => self.observeLag(lagMs),
+    onStart: (_spec, lagMs) => {
+      lastLagMs = lagMs;
+      self.observeLag(lagMs);
+    },
     onSkip: () => self.runSkipped(),
   });
   const self = registerSelfMetrics(registry, deps.build, () => scheduler.inFlight());
   const kindMetrics = Object.values(deps.kinds).flatMap((k) => k.metrics);
   const checkMetrics = createCheckMetrics(store, kindMetrics, { defer: (fn) => setImmediate(fn) });
-  if (config.host.enabled) registerHostMetrics(registry, { procRoot: deps.procRoot, logger: logger.child({ component: 'host' }) }, config.host);
+  const hostSampler = config.host.enabled ? registerHostMetrics(registry, { procRoot: deps.procRoot, logger: logger.child({ component: 'host' }) }, config.host) : undefined;
+  if (hostSampler) registerFilesystemTrend(registry, hostSampler);
+  // The history store opens with start(), beside the database.
+  let history: HistoryStore | undefined;
+  const assessmentHistory = () => deps.assessmentHistory?.() ?? history;
+  const baselines = createLatencyBaselines({ history: assessmentHistory });
+  const assessor = createAssessor({ store, history: assessmentHistory, baselines });
+  registerAssessmentMetrics(registry, { assessor, now: () => clock.now() });
+  const remediator = createRemediator({
+    clock,
+    logger: logger.child({ component: 'remediation' }),
+    run: runRemediationCommand,
+    metrics: registerRemediationMetrics(registry),
+    history: () => history,
+    signal: shutdown.signal,
+  });
 
   const rulesLogger = logger.child({ component: 'rules' });
   const rules = createRuleManager({
@@ -158,7 +227,10 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
     },
     sink: {
       send: (events) => {
-        for (const e of events) rulesLogger[e.status === 'firing' ? 'warn' : 'info']({ alert: e.labels, annotations: e.annotations }, `alert ${e.status}`);
+        for (const e of events) {
+          rulesLogger[e.status === 'firing' ? 'warn' : 'info']({ alert: e.labels, annotations: e.annotations }, `alert ${e.status}`);
+          if (history) recordAlert(history, e);
+        }
         (deps.alertSink ?? alerting)?.send(events);
       },
     },
@@ -170,6 +242,13 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
   let db: Db | undefined;
   let alerting: AlertingRuntime | undefined;
   const deliveryMetrics = registerAlertingMetrics(registry);
+  registerHistoryMetrics(registry, () => history?.health());
+  let pruning: { stop(): void } | undefined;
+  const startHistory = () => {
+    const historyLogger = logger.child({ component: 'history' });
+    history = createSqliteHistory({ db: db!, retention: config.retention, logger: historyLogger, clock });
+    pruning = schedulePruning(history, { clock, logger: historyLogger });
+  };
   const startAlerting = () => {
     db = openDatabase(config.storagePath);
     alerting = createAlertingRuntime(config.alerting, {
@@ -195,6 +274,28 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
   apply(config);
   self.configReloaded(true, clock.now());
 
+  /** The file's checks plus the ones registered through the API, once the database is open. */
+  const withApiChecks = (file: HealthmonConfig): HealthmonConfig => {
+    if (!apiChecks) return file;
+    const { checks, skipped } = apiChecks.merge(file);
+    for (const s of skipped) logger.warn({ check: s.name, problem: s.problem }, 'a check registered through the API is set aside');
+    const fileNames = new Set(file.checks.map((c) => c.name));
+    apiCheckNames = new Set(checks.filter((c) => !fileNames.has(c.name)).map((c) => c.name));
+    return { ...file, checks };
+  };
+  const openApi = (database: Db) => {
+    audit = createAuditLog(database);
+    apiChecks = createApiChecks({
+      db: database, kinds: deps.kinds, now: () => clock.now(), policy: networkPolicy, fileConfig: () => fileConfig,
+      changed: () => {
+        config = withApiChecks(fileConfig);
+        apply(config);
+      },
+    });
+    config = withApiChecks(fileConfig);
+    apply(config);
+  };
+
   // Parts, not one buffer: a 30 MB exposition is not copied once more to be sent.
   const metrics = async (format: ExpositionFormat): Promise<Buffer[]> => {
     const own = render((await registry.getMetricsAsJSON()) as Snapshot, format, { open: true });
@@ -210,24 +311,64 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
     scheduler,
     rules,
     alerting: () => alerting,
+    history: () => history,
     config: () => config,
     async start(options = {}) {
       startAlerting();
+      startHistory();
+      openApi(db!);
       scheduler.start();
       rules.start({ warmupMs: warmupOf(ownedChecks(config.checks, config.shard)), ready: () => [...store.entries()].every((e) => e.state.up !== undefined) });
       ready = true;
+      // Reads the long windows' history once now, so the first scrape or page does not wait for it.
+      setImmediate(() => {
+        if (!ready) return;
+        try {
+          assessor.assess(clock.now());
+        } catch (err) {
+          logger.warn({ err }, 'could not read history for the first assessment');
+        }
+      });
       if (options.listen === false) return undefined;
       const http = createHttpApp({
         logger: logger.child({ component: 'http' }), metrics, ready: () => ready, reload: () => this.reload(),
         alerts: { router: () => alerting?.router, now: clock.now },
         probe: probeTarget,
+        statusPage: {
+          logger: logger.child({ component: 'status-page' }), now: () => clock.now(), assessor: () => assessor, history: assessmentHistory,
+          router: () => alerting?.router, minIntervalMs: () => minIntervalMs(store.entries()),
+        },
         ping: (check, signal) => {
           if (store.get(check)?.spec.kind !== 'heartbeat') return false;
           pushes.record(check, signal, clock.now());
           return true;
         },
+        api: {
+          logger: logger.child({ component: 'api' }), now: () => clock.now(), build: deps.build, startedAt, ready: () => ready,
+          database: () => {
+            try {
+              db?.prepare('SELECT 1').get();
+              return db ? undefined : 'not open';
+            } catch (err) {
+              return (err as Error).message;
+            }
+          },
+          scheduler: () => ({ lastLagMs, inFlight: scheduler.inFlight() }),
+          host: () => hostSampler,
+          entries: () => store.entries(),
+          assess: (now) => assessor.assess(now),
+          history: assessmentHistory,
+          ruleGroups: () => rules.groups(),
+          router: () => alerting?.router,
+          config: () => config,
+          lastReload: () => lastReload,
+          apiChecks: () => apiChecks,
+          audit: () => audit,
+          token: apiToken,
+        },
+        web: { basicAuthUsers: () => config.server.web?.basicAuthUsers ?? {}, headers: () => config.server.web?.headers ?? {}, token: apiToken },
       });
-      server = createServer(http);
+      server = createWebServer(http, config.server.web);
       const { host, port } = config.server;
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
@@ -244,6 +385,7 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
       } catch (err) {
         const problems = (err as { problems?: string[] }).problems ?? [(err as Error).message];
         self.configReloaded(false, clock.now());
+        lastReload = { ok: false, at: clock.now() };
         logger.error({ problems }, 'config reload failed; the old config keeps running');
         return problems;
       }
@@ -252,25 +394,32 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
       }
       if (next.host.enabled !== config.host.enabled) logger.warn('host.enabled changed; it takes effect on restart');
       if (next.storagePath !== config.storagePath) logger.warn('storage.path changed; it takes effect on restart');
-      config = next;
-      apply(next);
+      if (server && !updateWebServer(server, next.server.web)) logger.warn('TLS was turned on or off, or client_auth_type changed, in the web config; it takes effect on restart');
+      fileConfig = next;
+      config = withApiChecks(next);
+      apply(config);
       self.configReloaded(true, clock.now());
+      lastReload = { ok: true, at: clock.now() };
       logger.info({ checks: next.checks.length }, 'config reloaded');
       return [];
     },
     runOnce: () => runAll(ownedChecks(config.checks, config.shard), config.maxConcurrency, run),
     metrics,
     checkMetrics,
+    assessor,
     async stop(graceMs = 10_000) {
       ready = false;
       rules.stop();
       alerting?.stop();
       await scheduler.stop(graceMs);
       shutdown.abort(new DOMException('healthmon is shutting down', 'AbortError'));
+      await remediator.idle();
       if (server) {
         server.closeIdleConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }
+      pruning?.stop();
+      await history?.close();
       db?.close();
     },
   };

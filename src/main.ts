@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { createApp } from './app.js';
 import { checkRules } from './cli/check-rules.js';
 import { formatTable, onceExitCode, onceRows } from './cli/once.js';
+import { planDashboard, planReport, runDashboard, runReport, type ReportPlan } from './cli/report-command.js';
 import { testRules } from './cli/test-rules.js';
 import { ConfigError } from './config/issues.js';
 import { loadConfigAsync } from './config/load.js';
@@ -20,17 +21,26 @@ const USAGE = `Usage:
   healthmon check config FILE…             validate config files and exit
   healthmon check rules FILE…              validate Prometheus rule files as promtool does
   healthmon test rules FILE…               run rule unit-test files as 'promtool test rules' does
+  healthmon report [daily|weekly] [--since D] [--format F] [--out FILE]
+                                           uptime, latency, incidents and SLOs from history
+                                           (also: --report); daily: 24h by the hour, weekly:
+                                           7d by the day; default: --since 24h
+  healthmon dashboard [--out FILE]         the summary and a row per check as JSON, from
+                                           history (also: --dashboard)
 
 Options:
   --config FILE        config file, YAML or JSON (default: healthmon.yaml)
-  --json               machine-readable output for 'once'
+  --json               machine-readable output for 'once' (and 'report': --format json)
+  --since DURATION     report span, e.g. 24h, 7d, 30d (at most 400d)
+  --format FORMAT      report format: markdown (default), json or html
+  --out FILE           write the report or dashboard to FILE instead of stdout
   --shard I/N          probe only this replica's share of the checks (0 ≤ I < N; see README)
   --log-level LEVEL    trace, debug, info, warn, error (default: info)
   --log-format FORMAT  json or pretty (default: pretty on a terminal, else json)
   --version, --help
 
 Exit codes: 0 ok; 1 a critical check is down ('once'), a rule file is bad or a rule unit test
-fails; 2 bad config or usage.
+fails, there is no history to report on ('report'); 2 bad config or usage.
 `;
 
 function version(): string {
@@ -52,6 +62,11 @@ async function main(argv: string[]): Promise<void> {
       options: {
         config: { type: 'string', short: 'c', default: 'healthmon.yaml' },
         once: { type: 'boolean', default: false },
+        report: { type: 'boolean', default: false },
+        dashboard: { type: 'boolean', default: false },
+        since: { type: 'string' },
+        format: { type: 'string' },
+        out: { type: 'string' },
         json: { type: 'boolean', default: false },
         shard: { type: 'string' },
         'log-level': { type: 'string', default: 'info' },
@@ -115,6 +130,26 @@ async function main(argv: string[]): Promise<void> {
     if (files.length === 0) fail(`test rules needs a FILE\n\n${USAGE}`);
     process.exit(testRules(files, (s) => process.stdout.write(s), (s) => process.stderr.write(s)));
   }
+  // report and dashboard read history (read-only) while a server may be writing it.
+  const isReport = values.report || positionals[0] === 'report';
+  const isDashboard = values.dashboard || positionals[0] === 'dashboard';
+  if (isReport || isDashboard) {
+    if (isReport && isDashboard) fail(`report and dashboard are two commands; give one\n\n${USAGE}`);
+    const rest = positionals[0] === 'report' || positionals[0] === 'dashboard' ? positionals.slice(1) : positionals;
+    const args = { rest, format: values.format, out: values.out, since: values.since, json: values.json };
+    const io = { now: () => Date.now(), stdout: (t: string) => process.stdout.write(t), stderr: (t: string) => process.stderr.write(t) };
+    const plan = isReport ? planReport(args, io.now()) : planDashboard(args);
+    if ('error' in plan) fail(`${plan.error}\n\n${USAGE}`);
+    let config;
+    try {
+      config = await load(values.config);
+    } catch (err) {
+      if (err instanceof ConfigError) fail(err.message);
+      throw err;
+    }
+    process.exitCode = isReport ? runReport(config, plan as ReportPlan, io) : runDashboard(config, plan, io);
+    return;
+  }
   if (command !== '' && command !== 'once' && command !== 'run') fail(`unknown command "${command}"\n\n${USAGE}`);
 
   const once = command === 'once' || values.once;
@@ -134,6 +169,7 @@ async function main(argv: string[]): Promise<void> {
     kinds: PROBE_KINDS,
     build: { version: version(), nodeVersion: process.versions.node },
     loadConfig: () => load(values.config),
+    apiToken: env.HEALTHMON_API_TOKEN,
   });
 
   if (once) {

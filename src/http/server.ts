@@ -1,11 +1,16 @@
 // The HTTP surface: /metrics (text or OpenMetrics, gzip when asked), the lifecycle endpoints
-// Prometheus users know (/-/healthy, /-/ready, /-/reload) and JSON 404s for everything else.
+// Prometheus users know (/-/healthy, /-/ready, /-/reload), the JSON API (./api.ts), basic auth
+// from the web config for all of it, and problem+json errors (./problem.ts) for everything else.
 import { createGzip } from 'node:zlib';
 import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { contentTypeOf, negotiate, render, type ExpositionFormat, type Snapshot } from '../metrics/exposition.js';
 import type { PushSignal } from '../probes/push-log.js';
 import { alertsApi, type AlertsApiDeps } from './alerts-api.js';
+import { healthApi, type ApiDeps } from './api.js';
+import { basicAuth, type ApiToken } from './auth.js';
+import { sendProblem } from './problem.js';
+import { statusPage, type StatusPageDeps } from './status-page.js';
 
 export interface HttpDeps {
   logger: Logger;
@@ -19,12 +24,26 @@ export interface HttpDeps {
   probe(module: string, target: string, scrapeTimeoutMs: number | undefined): Promise<{ error: string } | { snapshot: Snapshot }>;
   /** Records a job's ping for a heartbeat check; false when there is no such heartbeat check. */
   ping(check: string, signal: PushSignal): boolean;
+  /** The JSON API (/health…, /status, /config, /audit, …). */
+  api?: ApiDeps;
+  /** The web config's basic auth users and headers, for every request. */
+  web?: { basicAuthUsers(): Readonly<Record<string, string>>; headers(): Readonly<Record<string, string>>; token(): ApiToken };
+  /** The status page at `/`; not served when not given. */
+  statusPage?: StatusPageDeps;
 }
 
 export function createHttpApp(deps: HttpDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  if (deps.web) {
+    const web = deps.web;
+    app.use((_req, res, next) => {
+      res.set(web.headers());
+      next();
+    });
+    app.use(basicAuth({ users: web.basicAuthUsers, token: web.token }));
+  }
 
   app.get('/metrics', async (req: Request, res: Response) => {
     const format = negotiate(req.get('accept'));
@@ -45,6 +64,8 @@ export function createHttpApp(deps: HttpDeps): Express {
     for (const part of parts) out.write(part);
     out.end();
   });
+
+  if (deps.api) app.use(healthApi(deps.api));
 
   // blackbox_exporter's multi-target endpoint: Prometheus relabels its targets into ?target=.
   app.get('/probe', async (req: Request, res: Response) => {
@@ -87,18 +108,22 @@ export function createHttpApp(deps: HttpDeps): Express {
   const ping = (signal: PushSignal) => (req: Request, res: Response) => {
     const check = String(req.params.check);
     if (deps.ping(check, signal)) res.type('text/plain').send('OK\n');
-    else res.status(404).json({ error: 'not_found', message: `no heartbeat check named ${JSON.stringify(check)}` });
+    else sendProblem(res, 404, `no heartbeat check named ${JSON.stringify(check)}`);
   };
   app.all('/ping/:check', ping('success'));
   app.all('/ping/:check/start', ping('start'));
   app.all('/ping/:check/fail', ping('fail'));
 
+  if (deps.statusPage) app.use(statusPage(deps.statusPage));
+
   app.use((req, res) => {
-    res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` });
+    sendProblem(res, 404, `no route for ${req.method} ${req.path}`);
   });
-  app.use((err: Error, _req: Request, res: Response, _next: express.NextFunction) => {
+  app.use((err: Error & { status?: number; expose?: boolean }, _req: Request, res: Response, _next: express.NextFunction) => {
+    // Body parsers' errors (bad JSON, too large) are the client's, and say so.
+    if (err.expose && err.status !== undefined && err.status >= 400 && err.status < 500) return sendProblem(res, err.status, err.message);
     deps.logger.error({ err }, 'request failed');
-    res.status(500).json({ error: 'internal_error', message: 'the request failed; see the server log' });
+    sendProblem(res, 500, 'the request failed; see the server log');
   });
   return app;
 }
