@@ -101,6 +101,15 @@ async function main(argv: string[]): Promise<void> {
     if (shard) config.shard = shard;
     return config;
   };
+  /** The config, or exit 2 with its problems. */
+  const loadOrFail = async (file: string) => {
+    try {
+      return await load(file);
+    } catch (err) {
+      if (err instanceof ConfigError) fail(err.message);
+      throw err;
+    }
+  };
 
   if (command.startsWith('check config')) {
     const files = positionals.slice(2);
@@ -140,13 +149,7 @@ async function main(argv: string[]): Promise<void> {
     const io = { now: () => Date.now(), stdout: (t: string) => process.stdout.write(t), stderr: (t: string) => process.stderr.write(t) };
     const plan = isReport ? planReport(args, io.now()) : planDashboard(args);
     if ('error' in plan) fail(`${plan.error}\n\n${USAGE}`);
-    let config;
-    try {
-      config = await load(values.config);
-    } catch (err) {
-      if (err instanceof ConfigError) fail(err.message);
-      throw err;
-    }
+    const config = await loadOrFail(values.config);
     process.exitCode = isReport ? runReport(config, plan as ReportPlan, io) : runDashboard(config, plan, io);
     return;
   }
@@ -156,13 +159,7 @@ async function main(argv: string[]): Promise<void> {
   const pretty = values['log-format'] === undefined ? process.stderr.isTTY === true : values['log-format'] === 'pretty';
   const logger = createLogger({ level: once ? 'warn' : values['log-level'], pretty });
 
-  let config;
-  try {
-    config = await load(values.config);
-  } catch (err) {
-    if (err instanceof ConfigError) fail(err.message);
-    throw err;
-  }
+  const config = await loadOrFail(values.config);
   const app = createApp(config, {
     clock: systemClock,
     logger,

@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { startAlertmanager } from './helpers/alertmanager.js';
 import { findPeer } from './helpers/peers.js';
 
 const REPO = join(import.meta.dirname, '..');
@@ -108,8 +107,8 @@ interface AmConfig {
 
 describe('deploy/alertmanager.yml', () => {
   const file = join(DEPLOY, 'alertmanager.yml');
-  const amtool = optionalTool('amtool');
-  const alertmanager = optionalTool('prometheus-alertmanager');
+  // amtool comes with Debian's prometheus-alertmanager.
+  const amtool = findPeer('amtool');
 
   it.skipIf(!amtool)('passes amtool check-config', () => {
     const run = spawnSync(amtool!, ['check-config', file], { encoding: 'utf8' });
@@ -117,11 +116,6 @@ describe('deploy/alertmanager.yml', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('SUCCESS');
     expect(run.stdout).toContain(' - 2 receivers');
-  });
-
-  it.skipIf(!!amtool || !alertmanager)('is accepted by a real Alertmanager (no amtool here)', async () => {
-    const am = await startAlertmanager(alertmanager!, readFileSync(file, 'utf8'));
-    await am.stop();
   });
 
   it.skipIf(!amtool)('routes critical alerts to Slack and the webhook, the others to the webhook', () => {
