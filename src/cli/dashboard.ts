@@ -151,7 +151,7 @@ export function buildDashboard(input: DashboardInput): Dashboard {
     entries: () => entries.values(),
     size: () => entries.size,
   };
-  const baselines = createLatencyBaselines({ history: () => history });
+  const baselines = createLatencyBaselines({ history: () => history, seedOnRead: true });
   const assessment = createAssessor({ store, history: () => history, baselines }).assess(now);
   const o = assessment.overall;
   const services = assessment.checks.map((a, i): DashboardService => {

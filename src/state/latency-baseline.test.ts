@@ -147,10 +147,18 @@ describe('latency baseline', () => {
       return { store, spans };
     };
 
-    it('replays the last day of results at the first read, as if they had been seen live', () => {
+    it('a server does not read history at a read: the first run seeds, spread by the schedule', () => {
+      const { store, spans } = fakeHistory(day);
+      const b = createLatencyBaselines({ history: () => store });
+      expect(b.get('web', T0 + 100 * STEP).baselineMs).toBeUndefined();
+      expect(b.thresholdMs('web', T0 + 100 * STEP)).toBeUndefined();
+      expect(spans).toHaveLength(0);
+    });
+
+    it('with seedOnRead, replays the last day of results at the first read, as if they had been seen live', () => {
       const { store, spans } = fakeHistory(day);
       const now = T0 + 100 * STEP;
-      const seeded = createLatencyBaselines({ history: () => store });
+      const seeded = createLatencyBaselines({ history: () => store, seedOnRead: true });
       const live = createLatencyBaselines();
       for (const r of day) live.observe('web', r.at, r.durationMs, r.ok);
       expect(seeded.get('web', now)).toEqual(live.get('web', now));
@@ -175,7 +183,7 @@ describe('latency baseline', () => {
     it('does not replay history over runs seen before history existed', () => {
       const { store, spans } = fakeHistory(day);
       let history: HistoryStore | undefined;
-      const b = createLatencyBaselines({ history: () => history });
+      const b = createLatencyBaselines({ history: () => history, seedOnRead: true });
       expect(b.get('web', T0).baselineMs).toBeUndefined(); // a read before history leaves it unseen
       b.observe('web', T0 + 200 * STEP, 77, true);
       history = store;

@@ -34,6 +34,13 @@ export interface LatencyBaselineOptions {
   /** Where the last day's results are read from the first time a check is seen. */
   history?: () => HistoryStore | undefined;
   seedLimit?: number;
+  /**
+   * Seed at the first read too, not only at the first run. A server seeds at runs, which its
+   * schedule spreads over an interval: reading a day of results for every check at once, at the
+   * first scrape, would stall its event loop for seconds. A one-off reader (`dashboard`) seeds
+   * at reads.
+   */
+  seedOnRead?: boolean;
 }
 
 export interface LatencyBaselines {
@@ -103,17 +110,19 @@ export function createLatencyBaselines(options: LatencyBaselineOptions = {}): La
     return b;
   };
 
+  const read = (check: string, now: number) => (options.seedOnRead ? baselineOf(check, now + 1, true) : baselines.get(check));
+
   return {
     observe(check, at, durationMs, ok) {
       update(baselineOf(check, at, false)!, at, durationMs, ok);
     },
     get(check, now) {
-      const b = baselineOf(check, now + 1, true);
+      const b = read(check, now);
       if (!b || b.n === 0) return { baselineMs: undefined, deviationMs: undefined, anomalous: false };
       return { baselineMs: b.mean, deviationMs: b.dev, anomalous: b.anomalous };
     },
     thresholdMs(check, now) {
-      const b = baselineOf(check, now + 1, true);
+      const b = read(check, now);
       return !b || b.n === 0 ? undefined : b.mean + Math.max(k * b.dev, minMarginMs);
     },
     seed(check, results) {
