@@ -6,7 +6,7 @@
 import type { CheckSpec } from '../config/config.js';
 import type { CheckResult } from '../core/check-result.js';
 import type { Aggregate, HistoryStore } from '../store/history.js';
-import { addTo, emptyAggregate, merge, quantileOf } from '../store/latency-buckets.js';
+import { addTo, emptyAggregate, quantileOf } from '../store/latency-buckets.js';
 import { UPTIME_WINDOWS, type Assessment, type Assessor, type CheckAssessment, type LatencySummary, type OverallAssessment, type UptimeWindow } from './assessment.js';
 import { healthScore, overallScore } from './health-score.js';
 import type { LatencyBaselines } from './latency-baseline.js';
@@ -65,6 +65,10 @@ export function createAssessor(deps: AssessorDeps): LiveAssessor {
   let knownChecks = '';
   // Per check, the runs of the last cacheMs + SETTLE_MS, oldest first: every cut is in there.
   const tail = new Map<string, TailRun[]>();
+  // A check's assessment changes only when it records a run (its entry's version) or history is
+  // read again (the generation): unchanged ones are reused, as most are between two scrapes.
+  let generation = 0;
+  const memo = new Map<string, { entry: CheckEntry; version: number; generation: number; value: CheckAssessment }>();
 
   // One aggregate() call per window for every check, reused for cacheMs (and redone at once when
   // the checks or the store change, or the clock steps back).
@@ -74,17 +78,36 @@ export function createAssessor(deps: AssessorDeps): LiveAssessor {
     const cut = now - SETTLE_MS;
     const fresh: Cached = { at: now, cut, history, checks: checksKey, byCheck: history.aggregate({ since: cut - windowMs, until: cut }, names) };
     cache.set(windowMs, fresh);
+    generation++;
     return fresh;
   };
 
-  /** The cached aggregate of a check plus its runs since the cut. */
-  const withTail = (cached: Cached, check: string): Aggregate | undefined => {
-    const base = cached.byCheck.get(check);
+  /** A check's runs since `cut` as one aggregate; undefined when there are none. */
+  const tailSince = (check: string, cut: number): Aggregate | undefined => {
     const runs = tail.get(check);
-    if (!runs || runs.length === 0 || runs[runs.length - 1]!.at < cached.cut) return base;
-    const sum = base ? merge(emptyAggregate(), base) : emptyAggregate();
-    for (const r of runs) if (r.at >= cached.cut) addTo(sum, r.durationMs, r.ok);
+    if (!runs || runs.length === 0 || runs[runs.length - 1]!.at < cut) return undefined;
+    const sum = emptyAggregate();
+    for (const r of runs) if (r.at >= cut) addTo(sum, r.durationMs, r.ok);
     return sum;
+  };
+
+  /**
+   * The cached aggregate of a check plus its runs since the cut. The buckets are added up only
+   * when read: most windows need the counts alone.
+   */
+  const withTail = (base: Aggregate | undefined, recent: Aggregate | undefined): Aggregate | undefined => {
+    if (!recent || !base) return base ?? recent;
+    let buckets: number[] | undefined;
+    return {
+      count: base.count + recent.count,
+      failures: base.failures + recent.failures,
+      latencySumMs: base.latencySumMs + recent.latencySumMs,
+      latencyMinMs: Math.min(base.latencyMinMs, recent.latencyMinMs),
+      latencyMaxMs: Math.max(base.latencyMaxMs, recent.latencyMaxMs),
+      get buckets() {
+        return (buckets ??= base.buckets.map((n, i) => n + recent.buckets[i]!));
+      },
+    };
   };
 
   const assessCheck = (e: CheckEntry, now: number, agg: (windowMs: number) => Aggregate | undefined, withHistory: boolean): CheckAssessment => {
@@ -154,10 +177,35 @@ export function createAssessor(deps: AssessorDeps): LiveAssessor {
         knownChecks = checksKey;
         deps.baselines.prune((c) => deps.store.get(c) !== undefined);
         for (const c of tail.keys()) if (!deps.store.get(c)) tail.delete(c);
+        for (const c of memo.keys()) if (!deps.store.get(c)) memo.delete(c);
       }
       const history = deps.history();
-      const aggregateOf = (check: string, windowMs: number) => (history ? withTail(windowOf(history, windowMs, names, checksKey, now), check) : undefined);
-      const checks = entries.map((e) => assessCheck(e, now, (windowMs) => aggregateOf(e.spec.name, windowMs), history !== undefined));
+      // Each window's aggregates looked up once per assessment, and each check's recent runs added
+      // up once per cut (windows read together share one), not once per check and window.
+      const windows = new Map<number, Cached>();
+      const tails = new Map<number, Map<string, Aggregate | undefined>>();
+      const aggregateOf = (check: string, windowMs: number) => {
+        if (!history) return undefined;
+        let w = windows.get(windowMs);
+        if (!w) windows.set(windowMs, (w = windowOf(history, windowMs, names, checksKey, now)));
+        let byCheck = tails.get(w.cut);
+        if (!byCheck) tails.set(w.cut, (byCheck = new Map()));
+        if (!byCheck.has(check)) byCheck.set(check, tailSince(check, w.cut));
+        return withTail(w.byCheck.get(check), byCheck.get(check));
+      };
+      if (history) {
+        // Every window read (or found fresh) first, so the generation is settled before reuse.
+        const spans = new Set<number>([...Object.values(UPTIME_WINDOWS), ...Object.values(BURN_RATE_WINDOWS)]);
+        for (const e of entries) if (e.spec.slo) spans.add(e.spec.slo.windowMs);
+        for (const ms of spans) windows.set(ms, windowOf(history, ms, names, checksKey, now));
+      }
+      const checks = entries.map((e) => {
+        const hit = memo.get(e.spec.name);
+        if (hit && hit.entry === e && hit.version === e.version && hit.generation === generation) return hit.value;
+        const value = assessCheck(e, now, (windowMs) => aggregateOf(e.spec.name, windowMs), history !== undefined);
+        memo.set(e.spec.name, { entry: e, version: e.version, generation, value });
+        return value;
+      });
 
       const overall: OverallAssessment = { score: overallScore(checks.map((c) => ({ score: c.healthScore, critical: c.critical }))), total: checks.length, healthy: 0, degraded: 0, unhealthy: 0, critical: 0, unknown: 0, healthPercentage: 100 };
       for (const c of checks) overall[c.status ?? 'unknown']++;

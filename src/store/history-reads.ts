@@ -1,15 +1,21 @@
 // Reading history from SQLite on the main thread's connection: in WAL mode reads go on while the
 // writer thread holds the write lock. Every query is a range of a key or an index: results by
 // (check_id, at), rollups by (start, check_id) or (check_id, start), events by (at) or (check_name, at).
+// Rollup changes the store holds in memory, not written yet (./rollup-hold.ts), are added to the rows.
 import { addEncodedBuckets } from './bucket-codec.js';
 import type { Db } from './database.js';
-import type { Aggregate, HistoryEvent, HistoryEventKind, HistoryResult, HistoryStore, Resolution, Rollup } from './history.js';
-import type { HistorySource } from './history-query.js';
+import type { Aggregate, HistoryEvent, HistoryEventKind, HistoryResult, HistoryStore, Resolution, Rollup, Span } from './history.js';
+import type { HistorySource, MergeTarget } from './history-query.js';
 import { ROLLUP_TABLES } from './history-schema.js';
 import { addTo, emptyAggregate } from './latency-buckets.js';
 import type { CheckStatus } from '../state/check-state.js';
 
 export type HistoryReads = HistorySource & Pick<HistoryStore, 'results' | 'rollups' | 'events'>;
+
+/** Rollup changes not in the tables yet, merged into reads. */
+export interface HeldRollups {
+  mergeInto(resolution: Resolution, span: Span, checks: readonly string[] | undefined, into: MergeTarget): void;
+}
 
 interface ResultRow {
   at: number;
@@ -42,7 +48,7 @@ function mergeRow(into: Aggregate, [, count, failures, sumMs, minMs, maxMs, enco
   addEncodedBuckets(into.buckets, encoded);
 }
 
-export function createHistoryReads(db: Db): HistoryReads {
+export function createHistoryReads(db: Db, held?: HeldRollups): HistoryReads {
   const selectChecks = db.prepare<[], { id: number; name: string }>('SELECT id, name FROM history_checks ORDER BY name');
   const selectResults = db.prepare<[number, number, number, number], ResultRow>(
     'SELECT at, duration_ms, ok, status, reason, message FROM history_results WHERE check_id = ? AND at >= ? AND at < ? ORDER BY at DESC, seq DESC LIMIT ?',
@@ -61,11 +67,18 @@ export function createHistoryReads(db: Db): HistoryReads {
   };
   const selectEvents = new Map<string, ReturnType<typeof eventsQuery>>();
 
-  // Checks sorted by name, both ways; read again when one is missing (the writer adds checks).
+  // Checks sorted by name, both ways; read again when one is missing and the writer has added
+  // checks since (rows only ever get added): a check with no history yet, asked for at every
+  // run or assessment, must not cost a read of every name.
+  const selectLastId = db.prepare<[], [number | null]>('SELECT max(id) FROM history_checks').raw();
   let checks: { id: number; name: string }[] = [];
+  let lastId: number | null = null;
   const ids = new Map<string, number>();
   const names = new Map<number, string>();
   const reloadChecks = () => {
+    const [newest] = selectLastId.get()!;
+    if (newest === lastId) return;
+    lastId = newest;
     checks = selectChecks.all();
     for (const c of checks) {
       ids.set(c.name, c.id);
@@ -101,14 +114,23 @@ export function createHistoryReads(db: Db): HistoryReads {
     },
     rollups(resolution, span, check) {
       const out: Rollup[] = [];
-      for (const [name, id] of known(check === undefined ? undefined : [check])) {
+      const wanted = check === undefined ? undefined : [check];
+      for (const [name, id] of known(wanted)) {
         for (const [start, count, failures, latencySumMs, latencyMinMs, latencyMaxMs, encoded] of selectRollups[resolution].all(id, span.since, span.until)) {
           const { buckets } = emptyAggregate();
           addEncodedBuckets(buckets, encoded);
           out.push({ check: name, resolution, start, count, failures, latencySumMs, latencyMinMs, latencyMaxMs, buckets });
         }
       }
-      return out;
+      if (!held) return out;
+      const byKey = new Map(out.map((r) => [`${r.check}\0${r.start}`, r]));
+      held.mergeInto(resolution, span, wanted, (name, start) => {
+        let r = byKey.get(`${name}\0${start}`);
+        if (!r) byKey.set(`${name}\0${start}`, (r = { check: name, resolution, start, ...emptyAggregate() }));
+        return r;
+      });
+      if (byKey.size === out.length) return out;
+      return [...byKey.values()].sort((a, b) => (a.check < b.check ? -1 : a.check > b.check ? 1 : a.start - b.start));
     },
     events(span, filter = {}) {
       const byCheck = filter.check !== undefined;
@@ -134,6 +156,7 @@ export function createHistoryReads(db: Db): HistoryReads {
       }
     },
     scanRollups(resolution, span, wanted, into) {
+      held?.mergeInto(resolution, span, wanted, into);
       if (!wanted) {
         for (const [id, ...row] of selectAllRollups[resolution].all(span.since, span.until)) mergeRow(into(nameOf(id), row[0]), row);
         return;
