@@ -1,11 +1,11 @@
 // Status page benchmark (issue #5): GET / with 1,000 checks in 20 groups, 30 days of history in
-// the store (SQLite, as in production, and in memory), 1 in 20 checks down. Goal: < 300 ms server
+// the app's own SQLite store, 1 in 20 checks down. Goal: < 300 ms server
 // time per page. Server time is read from the page's own Server-Timing header (assessment,
 // history, alerts, render, total), measured inside the healthmon process; the client's wall time
 // and the page size are printed beside it.
 //
 // As a module, run.js calls runStatusPage and printStatusPage. As a script it is forked by
-// run.js's runWorker as the healthmon side, one store per process. Loopback only.
+// run.js's runWorker as the healthmon side. Loopback only.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join, resolve } from 'node:path';
@@ -33,9 +33,7 @@ export function settings(quick) {
 export async function runStatusPage({ quick, runWorker }) {
   const s = settings(quick);
   const out = { settings: s };
-  for (const store of ['sqlite', 'memory']) {
-    out[store] = await runWorker(`status-${store}`, { ...s, store }, 300_000).catch((err) => ({ error: err.message }));
-  }
+  out.sqlite = await runWorker('status-sqlite', s, 300_000).catch((err) => ({ error: err.message }));
   return out;
 }
 
@@ -43,23 +41,20 @@ export function printStatusPage(r, { out, row }) {
   const s = r.settings;
   out();
   out(`[status] GET / with ${s.checks} checks in ${s.groups} groups, ${s.days} days of history (an hourly result, then every 10 min for the last day), 1 in 20 down`);
-  for (const store of ['sqlite', 'memory']) {
-    const x = r[store];
-    if (!x) continue;
-    if (x.error) {
-      row(`${store}: failed`, x.error.split('\n')[0]);
-      continue;
-    }
-    out(`  ${store} history (${x.rows} results written in ${x.fillSeconds}s; build ${x.build})`);
-    row('  server time, cold (first page)', `${x.cold.total} ms`, `(assess ${x.cold.assess}, history ${x.cold.history}, alerts ${x.cold.alerts}, render ${x.cold.render})`);
-    row('  server time, warm: median / p90 / max', `${x.warm.total.median} / ${x.warm.total.p90} / ${x.warm.total.max} ms`, `(${x.warm.total.n} pages)`);
-    row('    assess / history / alerts / render, median', `${x.warm.assess.median} / ${x.warm.history.median} / ${x.warm.alerts.median} / ${x.warm.render.median} ms`);
-    row('  client wall time, gzip, median / max', `${x.warm.wall.median} / ${x.warm.wall.max} ms`, `(includes compression and transfer)`);
-    row('  page size', `${x.bytes.html} bytes HTML, ${x.bytes.gzip} gzipped`);
-    row('  RSS peak', `${x.peakRssMB} MB`);
-    const warmVerdict = x.warm.total.max < s.goalMs ? 'met by every page' : x.warm.total.median < s.goalMs ? `median met, max MISSED` : 'MISSED';
-    row(`  goal: < ${s.goalMs} ms server time, warm`, warmVerdict, `(the first page after a start reads everything cold: ${x.cold.total < s.goalMs ? 'met' : 'MISSED'} there)`);
+  const x = r.sqlite;
+  if (x.error) {
+    row('failed', x.error.split('\n')[0]);
+    return;
   }
+  out(`  sqlite history (${x.rows} results written in ${x.fillSeconds}s; build ${x.build})`);
+  row('  server time, cold (first page)', `${x.cold.total} ms`, `(assess ${x.cold.assess}, history ${x.cold.history}, alerts ${x.cold.alerts}, render ${x.cold.render})`);
+  row('  server time, warm: median / p90 / max', `${x.warm.total.median} / ${x.warm.total.p90} / ${x.warm.total.max} ms`, `(${x.warm.total.n} pages)`);
+  row('    assess / history / alerts / render, median', `${x.warm.assess.median} / ${x.warm.history.median} / ${x.warm.alerts.median} / ${x.warm.render.median} ms`);
+  row('  client wall time, gzip, median / max', `${x.warm.wall.median} / ${x.warm.wall.max} ms`, `(includes compression and transfer)`);
+  row('  page size', `${x.bytes.html} bytes HTML, ${x.bytes.gzip} gzipped`);
+  row('  RSS peak', `${x.peakRssMB} MB`);
+  const warmVerdict = x.warm.total.max < s.goalMs ? 'met by every page' : x.warm.total.median < s.goalMs ? `median met, max MISSED` : 'MISSED';
+  row(`  goal: < ${s.goalMs} ms server time, warm`, warmVerdict, `(the first page after a start reads everything cold: ${x.cold.total < s.goalMs ? 'met' : 'MISSED'} there)`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -101,8 +96,6 @@ async function workerPart(msg) {
   const { systemClock } = await load('core/clock.js');
   const { silentLogger } = await load('core/logger.js');
   const { PROBE_KINDS } = await load('probes/index.js');
-  const { createMemoryHistory } = await load('store/history-memory.js');
-  const { createSqliteHistory } = await load('store/history-sqlite.js');
 
   const tmp = mkdtempSync(join(msg.dir, `${msg.part}-`));
   // Up checks probe this server; 1 in 20 probe a port nothing listens on.
@@ -131,19 +124,10 @@ async function workerPart(msg) {
   };
   const file = join(tmp, 'healthmon.yaml');
   writeFileSync(file, JSON.stringify(config));
-  const retention = { rawMs: 7 * 86_400_000, rollupMs: 400 * 86_400_000 };
-  let own;
-  let history;
-  if (o.store === 'memory') own = createMemoryHistory({ retention });
   const loadIt = () => loadConfig(file, { kinds: PROBE_KINDS, env: {} });
-  const app = createApp(loadIt(), {
-    clock: systemClock, logger: silentLogger(), kinds: PROBE_KINDS, build: { version: '0.0.0-bench', nodeVersion: process.versions.node }, loadConfig: loadIt,
-    // Until the app wires a history store of its own, the bench hands one in.
-    assessmentHistory: () => history,
-  });
+  const app = createApp(loadIt(), { clock: systemClock, logger: silentLogger(), kinds: PROBE_KINDS, build: { version: '0.0.0-bench', nodeVersion: process.versions.node }, loadConfig: loadIt });
   const port = await app.start();
-  history = typeof app.history === 'function' && o.store === 'sqlite' ? app.history() : undefined;
-  if (!history) history = own ?? createSqliteHistory({ dir: tmp, retention, logger: silentLogger() });
+  const history = app.history();
   await app.runOnce();
 
   // 30 days of results, written as the scheduler would: oldest first.
@@ -172,7 +156,6 @@ async function workerPart(msg) {
   const plain = await get(port, false);
   const part = (k) => pick(warm.map((w) => w.timing[k] ?? NaN));
   const result = {
-    store: o.store,
     build: DIST.pathname,
     rows,
     fillSeconds,
@@ -181,9 +164,7 @@ async function workerPart(msg) {
     bytes: { html: plain.bytes, gzip: first.bytes },
     peakRssMB: round((peakRssBytes() ?? 0) / MB, 0),
   };
-  const appOwned = typeof app.history === 'function' && history === app.history();
   await app.stop(0);
-  if (!appOwned) await history.close();
   await new Promise((r) => target.close(r));
   return result;
 }
