@@ -9,12 +9,13 @@
 // The status page (bench/status-page.js) runs only when asked for: `status` (GET / with 1,000
 // checks and 30 days of history, SQLite and in-memory stores; goal < 300 ms server time; ~1 min).
 // The history store (bench/history.js) runs only when asked for: `history` (30 days × 1,000 checks
-// in SQLite; aggregate() over them, goal < 1 s; series() of 30 daily bars; append throughput; ~5 min).
+// in SQLite; aggregate() over them, goal < 1 s; series() of 30 daily bars; append throughput; ~5 min),
+// and `history-io` (bytes written per simulated day at 1,000 checks once a minute; ~1 min).
 // The report and dashboard commands (bench/report.js) run only when asked for: `report` (30 days ×
 // 1,000 checks in SQLite; the 30-day report, goal < 1 s; daily, weekly, renders, the dashboard and
 // both commands end to end; ~1–2 min).
 //
-//   node bench/run.js [--only throughput,peer,lag,render,rules,rules-peer,alerts,status,history,report] [--out FILE] [--quick] [--profile]
+//   node bench/run.js [--only throughput,peer,lag,render,rules,rules-peer,alerts,status,history,history-io,report] [--out FILE] [--quick] [--profile]
 //
 // Each healthmon part runs in a process of its own (bench/worker.js) and the probed servers in
 // another (bench/targets.js), so CPU and memory are those of healthmon alone. Results are
@@ -31,11 +32,11 @@ import { runPeer } from './peer.js';
 import { runRules, runRulesPeer } from './rules.js';
 import { printAlerts, runAlerts } from './alerts.js';
 import { printStatusPage, runStatusPage } from './status-page.js';
-import { printHistory, runHistory } from './history.js';
+import { printHistory, printHistoryIo, runHistory, runHistoryIo } from './history.js';
 import { printReportBench, runReportBench } from './report.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const PARTS = ['throughput', 'peer', 'lag', 'render', 'rules', 'rules-peer', 'alerts', 'status', 'history', 'report'];
+const PARTS = ['throughput', 'peer', 'lag', 'render', 'rules', 'rules-peer', 'alerts', 'status', 'history', 'history-io', 'report'];
 const DEFAULT_PARTS = ['throughput', 'peer', 'lag', 'render'];
 /** Parts that probe the http targets; the others do not need them started. */
 const TARGET_PARTS = ['throughput', 'peer', 'lag', 'render'];
@@ -53,7 +54,7 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  process.stdout.write('usage: node bench/run.js [--only throughput|peer|lag|render|rules|rules-peer|alerts|status|history|report[,…]] [--out FILE] [--quick] [--profile] [--concurrency N] [--offered PER_SECOND] [--targets N]\n');
+  process.stdout.write('usage: node bench/run.js [--only throughput|peer|lag|render|rules|rules-peer|alerts|status|history|history-io|report[,…]] [--out FILE] [--quick] [--profile] [--concurrency N] [--offered PER_SECOND] [--targets N]\n');
   process.exit(0);
 }
 const only = (args.only ?? []).flatMap((o) => o.split(',')).map((o) => o.trim()).filter(Boolean);
@@ -368,6 +369,11 @@ try {
     const r = await runHistory({ quick, runWorker: (part, options, budgetMs) => runWorker(part, [], options, budgetMs, undefined, 'history.js') });
     results.history = r;
     printHistory(r, { out, row });
+  }
+  if (selected.includes('history-io')) {
+    const r = await runHistoryIo({ quick, runWorker: (part, options, budgetMs) => runWorker(part, [], options, budgetMs, undefined, 'history.js') });
+    results.historyIo = r;
+    printHistoryIo(r, { out, row });
   }
   if (targets) results.targets.requestsServed = await targets.requests().catch(() => undefined);
 } catch (err) {

@@ -2,8 +2,9 @@
 // integer instead of the name. Tables without rowid are stored in key order, chosen for how each
 // is written: results by (check, time), so a check's span, read or pruned, is one run of pages
 // (`seq` tells apart the rare results of one check at the same millisecond); rollups by (start,
-// check), so the current hour's and day's rows of every check, updated with each batch, sit
-// together in a few pages, with an index for reading one check.
+// check), so the current hour's and day's rows of every check, updated together, sit in a few
+// pages, with an index for reading one check. history_rollup_lag names the one hour whose
+// rollups may lag its raw results (./rollup-hold.ts), rebuilt at open.
 import type { Migration } from './database.js';
 import type { Resolution } from './history.js';
 
@@ -50,5 +51,9 @@ export const HISTORY_MIGRATIONS: readonly Migration[] = [
     );
     CREATE INDEX history_events_at ON history_events (at);
     CREATE INDEX history_events_check_at ON history_events (check_name, at);`,
+  },
+  {
+    id: 'history:2',
+    sql: `CREATE TABLE history_rollup_lag (id INTEGER PRIMARY KEY CHECK (id = 1), hour INTEGER NOT NULL);`,
   },
 ];

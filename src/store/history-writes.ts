@@ -1,14 +1,19 @@
 // Everything that writes history to SQLite, on the writer thread's own connection: a batch of
 // results and events in one transaction, rollups merged at write time, and pruning in small steps.
+// The current hour's rollups may be held back by the main thread (./rollup-hold.ts): the batch
+// then says which hour the writer leaves out, brings the held changes when they are due, and the
+// hour to record as lagging, all committed with the raw results.
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { addEncodedBuckets, encodeBuckets } from './bucket-codec.js';
 import type { Db } from './database.js';
-import type { Aggregate, HistoryEvent, HistoryResult, Resolution, Retention } from './history.js';
+import type { HistoryEvent, HistoryResult, Resolution, Retention } from './history.js';
 import { ROLLUP_TABLES } from './history-schema.js';
-import { addTo, emptyAggregate } from './latency-buckets.js';
+import { emptyAggregate } from './latency-buckets.js';
 import { lastExpiredStart, periodStart, RESOLUTIONS } from './periods.js';
+import { createRollupDeltas, type RollupDelta } from './rollup-deltas.js';
+import type { RollupWritePlan } from './rollup-hold.js';
 
-export interface WriteBatch {
+export interface WriteBatch extends RollupWritePlan {
   results: HistoryResult[];
   events: HistoryEvent[];
 }
@@ -64,6 +69,11 @@ export function createHistoryWrites(db: Db): HistoryWrites {
   /** Check ids known committed; ids made in a transaction join only once it commits. */
   const ids = new Map<string, number>();
 
+  const setLag = db.prepare<[number]>('INSERT INTO history_rollup_lag (id, hour) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET hour = excluded.hour');
+  const clearLag = db.prepare('DELETE FROM history_rollup_lag');
+  /** The lagging hour as committed (a row, so written only when it changes). */
+  let lagHour = db.prepare<[], { hour: number }>('SELECT hour FROM history_rollup_lag').get()?.hour ?? null;
+
   const write = (batch: WriteBatch, made: Map<string, number>) => {
     const idOf = (name: string): number => {
       let id = ids.get(name) ?? made.get(name) ?? selectCheck.get(name)?.id;
@@ -71,24 +81,21 @@ export function createHistoryWrites(db: Db): HistoryWrites {
       made.set(name, id);
       return id;
     };
-    const rollups = RESOLUTIONS.map((resolution) => ({ resolution, byKey: new Map<string, { id: number; start: number; aggregate: Aggregate }>() }));
+    const deltas = createRollupDeltas();
     for (const r of batch.results) {
       const id = idOf(r.check);
       const row = [r.durationMs, r.ok ? 1 : 0, r.status ?? null, r.reason ?? null, r.message ?? null];
       let seq = 0;
       while (insertResult.run(id, r.at, seq, ...row).changes === 0) seq++;
-      for (const { resolution, byKey } of rollups) {
-        const start = periodStart(resolution, r.at);
-        const key = `${id}:${start}`;
-        let entry = byKey.get(key);
-        if (!entry) byKey.set(key, (entry = { id, start, aggregate: emptyAggregate() }));
-        addTo(entry.aggregate, r.durationMs, r.ok);
-      }
+      if (periodStart('hour', r.at) !== batch.holdHour) deltas.add(r.check, r.at, r.durationMs, r.ok);
     }
-    for (const { resolution, byKey } of rollups) {
-      for (const { id, start, aggregate: a } of byKey.values()) {
-        upsertRollup[resolution].run(start, id, a.count, a.failures, a.latencySumMs, a.latencyMinMs, a.latencyMaxMs, encodeBuckets(a.buckets));
-      }
+    const upsert = ({ resolution, start, check, aggregate: a }: RollupDelta) =>
+      upsertRollup[resolution].run(start, idOf(check), a.count, a.failures, a.latencySumMs, a.latencyMinMs, a.latencyMaxMs, encodeBuckets(a.buckets));
+    for (const d of deltas.values()) upsert(d);
+    for (const d of batch.rollups) upsert(d);
+    if (batch.lag !== lagHour) {
+      if (batch.lag === null) clearLag.run();
+      else setLag.run(batch.lag);
     }
     for (const e of batch.events) insertEvent.run(e.check, e.at, e.kind, e.state, e.message ?? null, e.data === undefined ? null : JSON.stringify(e.data));
   };
@@ -114,6 +121,7 @@ export function createHistoryWrites(db: Db): HistoryWrites {
       const made = new Map<string, number>();
       writeTransaction(batch, made);
       for (const [name, id] of made) ids.set(name, id);
+      lagHour = batch.lag;
     },
     async prune(now, retention) {
       const rawCutoff = now - retention.rawMs;
