@@ -43,7 +43,7 @@ import { registerRemediationMetrics } from './metrics/remediation-metrics.js';
 import type { Assessor } from './state/assessment.js';
 import { createAssessor } from './state/assessor.js';
 import { createLatencyBaselines } from './state/latency-baseline.js';
-import { registerAssessmentMetrics } from './metrics/assessment-metrics.js';
+import { createAssessmentMetrics } from './metrics/assessment-metrics.js';
 import type { HistoryStore } from './store/history.js';
 import { openDatabase, type Db } from './store/database.js';
 import { createSqliteHistory } from './store/history-sqlite.js';
@@ -206,7 +206,7 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
   const assessmentHistory = () => deps.assessmentHistory?.() ?? history;
   const baselines = createLatencyBaselines({ history: assessmentHistory });
   const assessor = createAssessor({ store, history: assessmentHistory, baselines });
-  registerAssessmentMetrics(registry, { assessor, now: () => clock.now() });
+  const assessmentMetrics = createAssessmentMetrics({ assessor, now: () => clock.now() });
   const remediator = createRemediator({
     clock,
     logger: logger.child({ component: 'remediation' }),
@@ -223,6 +223,7 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
     snapshot: async () => {
       const own = snapshotSamples((await registry.getMetricsAsJSON()) as Snapshot);
       for (const s of checkMetrics.samples()) own.push(s);
+      for (const s of assessmentMetrics.samples()) own.push(s);
       return own;
     },
     sink: {
@@ -299,7 +300,7 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
   // Parts, not one buffer: a 30 MB exposition is not copied once more to be sent.
   const metrics = async (format: ExpositionFormat): Promise<Buffer[]> => {
     const own = render((await registry.getMetricsAsJSON()) as Snapshot, format, { open: true });
-    const parts = [Buffer.from(own, 'utf8'), checkMetrics.render(format)];
+    const parts = [Buffer.from(own, 'utf8'), checkMetrics.render(format), assessmentMetrics.render(format)];
     if (config.rules.groups.some((g) => g.rules.some((r) => r.kind === 'alert'))) parts.push(Buffer.from(renderAlertSeries(rules.groups(), format), 'utf8'));
     if (format === 'openmetrics') parts.push(EOF);
     return parts;
