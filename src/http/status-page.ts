@@ -284,6 +284,19 @@ export function createHistoryCache(logger: Logger): HistoryCache {
 export function statusPage(deps: StatusPageDeps): ExpressRouter {
   const router = express.Router();
   const cache = createHistoryCache(deps.logger);
+  // The closed days and hours read once now, so the first visitor after a start does not wait.
+  setImmediate(() => {
+    const store = deps.history();
+    if (!store) return;
+    try {
+      const now = deps.now();
+      const spans = historySpans(now);
+      cache.days(store, spans.days, now);
+      cache.hours(store, spans.hours, now);
+    } catch (err) {
+      deps.logger.warn({ err }, 'status page: history could not be read ahead of the first page');
+    }
+  });
   router.get('/', async (req: Request, res: Response) => {
     const started = performance.now();
     const refresh = refreshSeconds(req.query.refresh, deps.minIntervalMs());
