@@ -23,6 +23,7 @@ import type { Aggregate } from '../src/store/history.js';
 import { addTo, emptyAggregate } from '../src/store/latency-buckets.js';
 import { periodStart } from '../src/store/periods.js';
 import { parseExposition } from './helpers/parse-exposition.js';
+import { seededRandom as random } from './helpers/seeded-random.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MAIN = join(ROOT, 'src/main.ts');
@@ -38,17 +39,6 @@ const CHECKS = HTTP_CHECKS + FLAPPING_CHECKS + CLOSED_CHECKS;
 const KILLS = 4;
 const SEED = 20_240_611;
 
-/** A small seeded generator (mulberry32), so a failing run can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

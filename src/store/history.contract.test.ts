@@ -9,6 +9,7 @@ import type { Aggregate, HistoryEvent, HistoryResult, HistoryStore, Retention, S
 import { createMemoryHistory } from './history-memory.js';
 import { createSqliteHistory } from './history-sqlite.js';
 import { addTo, emptyAggregate, quantileOf } from './latency-buckets.js';
+import { seededRandom as random } from '../../test/helpers/seeded-random.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -40,17 +41,6 @@ const implementations: Implementation[] = [
   },
 ];
 
-/** A small seeded generator (mulberry32), so a failing case can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Log-normal latencies around `medianMs`, as real response times spread. */
 function latency(rand: () => number, medianMs: number): number {
