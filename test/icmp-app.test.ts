@@ -84,6 +84,15 @@ describe('ICMP access, judged when the config loads', () => {
     expect(loaded.checks.map((c) => [c.name, c.target])).toEqual([['web', '127.0.0.1:1'], ['gateway', '10.0.0.1'], ['dns-server', '10.0.0.53']]);
   });
 
+  it('judges /probe modules of kind icmp too', async () => {
+    facts(1000, '1\t0');
+    const file = config('module.yaml', 'modules:\n  icmp_3:\n    kind: icmp\n    icmp: {count: 3}\n');
+    const err = await loadConfigAsync(file, { kinds: kinds(), env: {} }).catch((e: unknown) => e);
+    expect((err as ConfigError).problems).toEqual([expect.stringMatching(new RegExp(`^modules\\.icmp_3\\.icmp \\(${file}:7\\): ping cannot open an ICMP socket`))]);
+    facts(0, '1\t0');
+    expect((await loadConfigAsync(file, { kinds: kinds(), env: {} })).modules.icmp_3).toMatchObject({ kind: 'icmp' });
+  });
+
   it('needs loadConfigAsync, as every kind prepared at load does', () => {
     expect(() => loadConfig(config('sync.yaml', CHECKS), { kinds: kinds(), env: {} })).toThrow(/check "gateway" is of kind icmp, which is prepared at load: use loadConfigAsync/);
   });

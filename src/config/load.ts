@@ -59,7 +59,18 @@ export async function loadConfigAsync(file: string, deps: LoadDeps): Promise<Hea
       return [];
     }),
   );
-  const problems = issues.flat();
+  // A /probe module is prepared as a check of its kind would be (icmp: can ping open a socket?).
+  const moduleIssues = await Promise.all(
+    Object.values(config.modules).map(async (m): Promise<ConfigIssue[]> => {
+      const kind = deps.kinds[m.kind]!;
+      if (!kind.prepare) return [];
+      const parsed = kind.schema.safeParse({ ...m.block, ...kind.fromTarget!(MODULE_STAND_IN_TARGET) });
+      if (!parsed.success) return []; // reported when the modules were resolved
+      const prepared = await kind.prepare(parsed.data, { baseDir });
+      return prepared.ok ? [] : prepared.issues.map((issue) => ({ path: ['modules', m.name, m.kind, ...issue.path], message: issue.message }));
+    }),
+  );
+  const problems = [...issues.flat(), ...moduleIssues.flat()];
   if (problems.length > 0) throw new ConfigError(file, problems.map((i) => describe(source, i)));
   return config;
 }
@@ -201,6 +212,9 @@ function validate(source: ConfigSource, kinds: KindTable, issues: ConfigIssue[])
   };
 }
 
+/** The target a module is checked with at load, when the real ones come only with each scrape. */
+const MODULE_STAND_IN_TARGET = '127.0.0.1:1';
+
 /**
  * Modules for GET /probe, checked as far as they can be without a target: the kind's schema runs
  * on the block with a stand-in target, so a typo in a module is a load error, not a scrape error.
@@ -222,7 +236,7 @@ function resolveModules(raw: Record<string, { kind: string; timeout?: number | u
       if (key !== 'kind' && key !== 'timeout' && key !== m.kind) issues.push({ path: [...path, key], key, message: `unknown key "${key}"` });
     }
     const block = (m[m.kind] ?? {}) as Record<string, unknown>;
-    const parsed = kind.schema.safeParse({ ...block, ...kind.fromTarget('127.0.0.1:1') }, { reportInput: true });
+    const parsed = kind.schema.safeParse({ ...block, ...kind.fromTarget(MODULE_STAND_IN_TARGET) }, { reportInput: true });
     if (!parsed.success) issues.push(...parsed.error.issues.flatMap((iss) => fromZodIssue(iss, [...path, m.kind])));
     out[name] = { name, kind: m.kind, timeoutMs: m.timeout, block };
   }
