@@ -23,7 +23,7 @@ import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { MB, peakRssBytes, round, summary } from './lib.js';
+import { inWorker, MB, peakRssBytes, round, summary } from './lib.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -45,13 +45,8 @@ export function settings(quick) {
 // ---------------------------------------------------------------------------------------------
 // Orchestration, in run.js's process.
 
-export async function runHistory({ quick, runWorker }) {
-  const s = settings(quick);
-  try {
-    return await runWorker('history', s, quick ? 180_000 : 900_000);
-  } catch (err) {
-    return { settings: s, error: err.message };
-  }
+export function runHistory({ quick, runWorker }) {
+  return inWorker(runWorker, 'history', settings(quick), quick ? 180_000 : 900_000);
 }
 
 /** Prints the results with run.js's `out(line)` and `row(label, value, note)`. */
@@ -202,13 +197,8 @@ export function ioSettings(quick) {
   };
 }
 
-export async function runHistoryIo({ quick, runWorker }) {
-  const s = ioSettings(quick);
-  try {
-    return await runWorker('history-io', s, quick ? 180_000 : 900_000);
-  } catch (err) {
-    return { settings: s, error: err.message };
-  }
+export function runHistoryIo({ quick, runWorker }) {
+  return inWorker(runWorker, 'history-io', ioSettings(quick), quick ? 180_000 : 900_000);
 }
 
 export function printHistoryIo(r, { out, row }) {

@@ -108,3 +108,11 @@ export function withTimeout(promise, ms, message) {
     }),
   ]);
 }
+
+/**
+ * Runs one benchmark part in a worker process with run.js's `runWorker`; a failure comes back as
+ * `{ settings, error }`, for the part's printer to report instead of the numbers.
+ */
+export function inWorker(runWorker, part, settings, budgetMs) {
+  return runWorker(part, settings, budgetMs).catch((err) => ({ settings, error: err.message }));
+}

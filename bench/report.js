@@ -18,7 +18,7 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { MB, peakRssBytes, round, summary } from './lib.js';
+import { inWorker, MB, peakRssBytes, round, summary } from './lib.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -43,13 +43,8 @@ export function settings(quick) {
 // ---------------------------------------------------------------------------------------------
 // Orchestration, in run.js's process.
 
-export async function runReportBench({ quick, runWorker }) {
-  const s = settings(quick);
-  try {
-    return await runWorker('report', s, quick ? 240_000 : 900_000);
-  } catch (err) {
-    return { settings: s, error: err.message };
-  }
+export function runReportBench({ quick, runWorker }) {
+  return inWorker(runWorker, 'report', settings(quick), quick ? 240_000 : 900_000);
 }
 
 /** Prints the results with run.js's `out(line)` and `row(label, value, note)`. */

@@ -11,7 +11,7 @@ import http from 'node:http';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { MB, peakRssBytes, round } from './lib.js';
+import { inWorker, MB, peakRssBytes, round } from './lib.js';
 
 export function settings(quick) {
   return {
@@ -32,9 +32,7 @@ export function settings(quick) {
 
 export async function runStatusPage({ quick, runWorker }) {
   const s = settings(quick);
-  const out = { settings: s };
-  out.sqlite = await runWorker('status-sqlite', s, 300_000).catch((err) => ({ error: err.message }));
-  return out;
+  return { settings: s, sqlite: await inWorker(runWorker, 'status-sqlite', s, 300_000) };
 }
 
 export function printStatusPage(r, { out, row }) {
