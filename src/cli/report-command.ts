@@ -8,6 +8,7 @@ import type { HealthmonConfig } from '../config/config.js';
 import { ownedChecks } from '../config/shard.js';
 import { buildDashboard, renderDashboard } from './dashboard.js';
 import { buildReport, REPORT_FORMATS, REPORT_PERIODS, reportRequest, type ReportFormat, type ReportRequest } from './report.js';
+import type { HistoryStore } from '../store/history.js';
 import { openHistoryReadOnly } from './report-history.js';
 import { renderReport } from './report-render.js';
 
@@ -86,42 +87,40 @@ function emit(text: string, out: string | undefined, io: CommandIo, what: string
   return 0;
 }
 
-/** 0 written; 1 no history (or it cannot be read, or --out cannot be written). */
-export function runReport(config: HealthmonConfig, plan: ReportPlan, io: CommandIo): number {
+/** Opens the history read-only for `use` (without it, and its path, when there is none yet), closing it after; 1 when it cannot be read. */
+function withHistory(storagePath: string, io: CommandIo, use: (history: HistoryStore | undefined, missing?: string) => number): number {
   let opened;
   try {
-    opened = openHistoryReadOnly(config.storagePath);
+    opened = openHistoryReadOnly(storagePath);
   } catch (err) {
     io.stderr(`${(err as Error).message}\n`);
     return 1;
   }
-  if ('missing' in opened) {
-    io.stderr(`no history at ${opened.missing}: run healthmon first (storage.path is ${config.storagePath})\n`);
-    return 1;
-  }
+  if ('missing' in opened) return use(undefined, opened.missing);
   try {
-    const report = buildReport({ history: opened.history, checks: ownedChecks(config.checks, config.shard), request: plan.request, now: io.now() });
-    return emit(renderReport(report, plan.format), plan.out, io, 'report');
+    return use(opened.history);
   } finally {
     opened.close();
   }
 }
 
+/** 0 written; 1 no history (or it cannot be read, or --out cannot be written). */
+export function runReport(config: HealthmonConfig, plan: ReportPlan, io: CommandIo): number {
+  return withHistory(config.storagePath, io, (history, missing) => {
+    if (!history) {
+      io.stderr(`no history at ${missing}: run healthmon first (storage.path is ${config.storagePath})\n`);
+      return 1;
+    }
+    const report = buildReport({ history, checks: ownedChecks(config.checks, config.shard), request: plan.request, now: io.now() });
+    return emit(renderReport(report, plan.format), plan.out, io, 'report');
+  });
+}
+
 /** 0 written (every check unknown, and a warning, when there is no history yet); 1 unreadable history or --out. */
 export function runDashboard(config: HealthmonConfig, plan: { out?: string }, io: CommandIo): number {
-  let opened;
-  try {
-    opened = openHistoryReadOnly(config.storagePath);
-  } catch (err) {
-    io.stderr(`${(err as Error).message}\n`);
-    return 1;
-  }
-  const history = 'missing' in opened ? undefined : opened.history;
-  if ('missing' in opened) io.stderr(`no history at ${opened.missing}: every check is unknown (run healthmon first)\n`);
-  try {
+  return withHistory(config.storagePath, io, (history, missing) => {
+    if (!history) io.stderr(`no history at ${missing}: every check is unknown (run healthmon first)\n`);
     const dashboard = buildDashboard({ history, checks: ownedChecks(config.checks, config.shard), now: io.now() });
     return emit(renderDashboard(dashboard), plan.out, io, 'dashboard');
-  } finally {
-    if (!('missing' in opened)) opened.close();
-  }
+  });
 }
