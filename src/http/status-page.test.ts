@@ -111,6 +111,18 @@ describe('historyViews', () => {
 });
 
 describe('history reads', () => {
+  it('reads the closed days and hours as soon as it is mounted, so the first page only reads this hour', async () => {
+    const calls: number[] = [];
+    const memory = createMemoryHistory({ retention: { rawMs: 7 * DAY, rollupMs: 400 * DAY } });
+    const store = { ...memory, series: (span: { since: number; until: number }, step: number) => (calls.push(step), memory.series(span, step)) } as HistoryStore;
+    const { base } = await serve({}, store);
+    await new Promise((r) => setImmediate(r));
+    expect(calls.sort()).toEqual([HOUR, DAY]);
+    calls.length = 0;
+    expect((await fetch(`${base}/`)).status).toBe(200);
+    expect(calls).toEqual([HOUR]); // this hour, live
+  });
+
   it('re-reads closed periods when one closes, and late writes in the background', async () => {
     const calls: string[] = [];
     const memory = createMemoryHistory({ retention: { rawMs: 7 * DAY, rollupMs: 400 * DAY } });
