@@ -168,7 +168,6 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
   const record = (result: CheckResult) => {
     const change = store.record(result);
     if (!change) return;
-    baselines.observe(result.check, result.startedAt, result.durationMs, result.ok);
     assessor.observe(result);
     checkMetrics.changed(change.entry);
     const { previous, entry } = change;
@@ -204,8 +203,7 @@ export function createApp(initial: HealthmonConfig, deps: AppDeps): App {
   // The history store opens with start(), beside the database.
   let history: HistoryStore | undefined;
   const assessmentHistory = () => deps.assessmentHistory?.() ?? history;
-  const baselines = createLatencyBaselines({ history: assessmentHistory });
-  const assessor = createAssessor({ store, history: assessmentHistory, baselines });
+  const assessor = createAssessor({ store, history: assessmentHistory, baselines: createLatencyBaselines({ history: assessmentHistory }) });
   const assessmentMetrics = createAssessmentMetrics({ assessor, now: () => clock.now() });
   const remediator = createRemediator({
     clock,

@@ -55,7 +55,7 @@ interface TailRun {
 }
 
 export interface LiveAssessor extends Assessor {
-  /** Takes a run as it is recorded, so it counts before history has it on disk. */
+  /** Takes a run as it is recorded: it counts before history has it on disk, and teaches the latency baseline. */
   observe(result: CheckResult): void;
 }
 
@@ -161,6 +161,7 @@ export function createAssessor(deps: AssessorDeps): LiveAssessor {
 
   return {
     observe(result) {
+      deps.baselines.observe(result.check, result.startedAt, result.durationMs, result.ok);
       let runs = tail.get(result.check);
       if (!runs) tail.set(result.check, (runs = []));
       runs.push({ at: result.startedAt, durationMs: result.durationMs, ok: result.ok });
